@@ -1,0 +1,1 @@
+"""dldemo's apps: one sub-package each, discovered by :mod:`dldemo.shared.apps`."""
