@@ -1,0 +1,126 @@
+"""The colorize app's four verbs, in the shared CLI contract."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from dldemo.shared.options import eval_options, record_options, run_options, train_options
+
+loss_option = click.option(
+    "--loss",
+    type=click.Choice(("classification", "regression")),
+    default="classification",
+    show_default=True,
+    help="Zhang et al. classification over ab bins, or the L2 regression baseline.",
+)
+temperature_option = click.option(
+    "--temperature",
+    type=click.FloatRange(min=0.01, max=10),
+    default=None,
+    help="Annealed-mean temperature (default: the value saved with the weights).",
+)
+
+
+@click.command("colorize")
+@run_options
+@temperature_option
+def run(source, output, max_frames, weights, temperature):
+    """Colorize the bundled photos, a webcam, a video, images or a folder."""
+    from dldemo.apps.colorize.live import run_colorize
+    from dldemo.apps.colorize.weights import load_colorizer
+
+    run_colorize(load_colorizer(weights, temperature), source=source, output=output, max_frames=max_frames)
+
+
+@click.command("colorize")
+@train_options
+@loss_option
+def train(data, preset, epochs, run_dir, resume, seed, loss):
+    """Train a colorizer on any folder of colour photos (default: the shipped recipe's datasets)."""
+    from dldemo.apps.colorize import training
+
+    session = training.prepare(
+        data=data, preset=preset, epochs=epochs, run_dir=run_dir, resume=resume, seed=seed, loss=loss
+    )
+    training.train(session)
+    click.echo(
+        f"run saved in {session.run_dir.path}: evaluate with "
+        f"`dldemo eval colorize --weights {session.run_dir.path}`"
+    )
+
+
+@click.command("colorize")
+@eval_options
+@temperature_option
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Score only the first N images.")
+def evaluate(data, split, weights, as_json, temperature, limit):
+    """PSNR, grey-baseline PSNR, SSIM and colourfulness ratio on a folder of colour photos.
+
+    --data DIR scores every image in DIR; otherwise --split picks a dataset split
+    (bsds500-val by default; also bsds500-train, camvid-val, camvid-test).
+    """
+    from dldemo.apps.colorize.evaluate import DEFAULT_SPLIT, SPLITS, evaluate
+    from dldemo.apps.colorize.weights import load_colorizer
+    from dldemo.shared.data import dataset_path, list_images, load_images
+    from dldemo.shared.errors import UserError
+
+    if data and not split:
+        folder, label = data, data
+    else:
+        label = split or DEFAULT_SPLIT
+        if label not in SPLITS:
+            raise UserError(
+                f"unknown colorize split '{label}': choose one of {', '.join(SPLITS)}, "
+                "or pass --data DIR with any folder of colour photos"
+            )
+        name, sub = SPLITS[label]
+        folder = dataset_path(name, data) / sub
+    colorizer = load_colorizer(weights, temperature)
+    paths = list_images(folder)[:limit]
+    metrics = {
+        "split": label,
+        "temperature": colorizer.temperature,
+        "mode": colorizer.mode,
+        **evaluate(colorizer, load_images(paths)),
+    }
+    for key, value in metrics.items():
+        click.echo(f"{key:<22} {value:.4f}" if isinstance(value, float) else f"{key:<22} {value}")
+    if as_json:
+        click.echo(json.dumps(metrics))
+
+
+@click.command("colorize")
+@record_options
+@loss_option
+@click.option(
+    "--panel-images",
+    type=click.IntRange(min=1, max=8),
+    default=3,
+    show_default=True,
+    help="How many validation photos the video shows.",
+)
+def record(output, data, preset, epochs, run_dir, resume, seed, loss, panel_images):
+    """Train while recording [grey | colorized | original] of fixed validation photos after every epoch."""
+    from dldemo.apps.colorize import training
+    from dldemo.shared.record import RecordCallback
+
+    session = training.prepare(
+        data=data, preset=preset, epochs=epochs, run_dir=run_dir, resume=resume, seed=seed, loss=loss
+    )
+    history = session.run_dir.history()
+    callback = RecordCallback(
+        training.render_panel(session.val_images[:panel_images]),
+        output or session.run_dir.media_dir / "train.mp4",
+        caption=lambda epoch, logs: (
+            f"epoch {epoch}"
+            + (
+                f" · PSNR {logs['val_psnr']:.1f} dB (grey {logs['val_psnr_gray']:.1f})"
+                if "val_psnr" in logs
+                else ""
+            )
+        ),
+        initial_epoch=history[-1]["epoch"] if history else 0,
+    )
+    training.train(session, callbacks=[callback])

@@ -1,0 +1,81 @@
+"""Colorize photos with a trained network: L at the working size in, full-resolution RGB out."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+from dldemo.apps.colorize.data import fit_long_side
+from dldemo.apps.colorize.lab import AB_SCALE, combine, normalize_l, rgb_to_lab
+from dldemo.apps.colorize.model import DOWNSAMPLE
+from dldemo.apps.colorize.quantize import gamut_bins
+
+DEFAULT_TEMPERATURE = 0.38  # Zhang et al. 2016
+PAD_MULTIPLE = 4 * DOWNSAMPLE  # few distinct input shapes, so compiled predict functions are reused
+
+
+class AnnealedMean(layers.Layer):
+    """Logits over ab classes -> expected ab under softmax(logits / T)."""
+
+    def __init__(self, centres: np.ndarray, temperature: float, **kwargs):
+        super().__init__(**kwargs)
+        self.centres = ops.convert_to_tensor(centres, dtype="float32")
+        self.temperature = float(temperature)
+
+    def call(self, logits):
+        return ops.matmul(ops.softmax(logits / self.temperature, axis=-1), self.centres)
+
+
+@dataclass
+class Colorizer:
+    """A trained colorize network with its decoding settings."""
+
+    model: keras.Model
+    temperature: float = DEFAULT_TEMPERATURE
+
+    @property
+    def mode(self) -> str:
+        return "regression" if self.model.output_shape[-1] == 2 else "classification"
+
+    def __post_init__(self) -> None:
+        self._build_decoder()
+
+    def set_temperature(self, temperature: float) -> None:
+        self.temperature = temperature
+        self._build_decoder()
+
+    def _build_decoder(self) -> None:
+        outputs = self.model.outputs[0]
+        if self.mode == "regression":
+            ab = layers.Rescaling(AB_SCALE, name="ab")(outputs)
+        else:
+            ab = AnnealedMean(gamut_bins(), self.temperature, name="ab")(outputs)
+        self._decoder = keras.Model(self.model.inputs, ab, name="colorize_decoder")
+
+    def predict_ab(self, rgb: np.ndarray) -> np.ndarray:
+        """ab (at the network's output size) of one RGB or grey photo seen at the working size."""
+        small = rgb_to_lab(fit_long_side(rgb))[..., 0]
+        height, width = small.shape
+        pad_h, pad_w = -height % PAD_MULTIPLE, -width % PAD_MULTIPLE
+        padded = np.pad(small, ((0, pad_h), (0, pad_w)), mode="reflect")
+        ab = np.asarray(self._decoder.predict_on_batch(normalize_l(padded)[None]))[0]
+        stride = padded.shape[0] // ab.shape[0]
+        return ab[: -(-height // stride), : -(-width // stride)]
+
+    def colorize(self, rgb: np.ndarray) -> np.ndarray:
+        """Full-resolution RGB: the photo's own L with the predicted ab."""
+        return combine(rgb_to_lab(rgb)[..., 0], self.predict_ab(rgb))
+
+
+def settings_path(model_path: Path) -> Path:
+    return model_path.with_suffix(".json")
+
+
+def read_settings(model_path: Path) -> dict:
+    path = settings_path(model_path)
+    return json.loads(path.read_text()) if path.exists() else {}

@@ -1,0 +1,218 @@
+"""`dldemo train colorize` and `dldemo record colorize`: recipes, data, validation and the training run."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from dldemo.apps.colorize.data import ab_prior, fit_long_side, keep_colour_images, make_batch
+from dldemo.apps.colorize.evaluate import evaluate, greyed
+from dldemo.apps.colorize.losses import rebalanced_cross_entropy
+from dldemo.apps.colorize.model import build_colorizer
+from dldemo.apps.colorize.predict import Colorizer
+from dldemo.apps.colorize.quantize import ABQuantizer, rebalancing_weights
+from dldemo.shared.data import dataset_path, list_images, load_images
+from dldemo.shared.errors import UserError
+from dldemo.shared.train import RunDir, SeededBatches, create_run_dir, fit, load_checkpoint, open_run_dir
+
+APP = "colorize"
+LOSSES = ("classification", "regression")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Everything that defines a training run besides the data."""
+
+    crop: int
+    width: int
+    batch_size: int
+    steps_per_epoch: int
+    epochs: int
+    learning_rate: float
+    val_images: int  # validation photos scored after every epoch
+    max_images: int | None = None  # cap on training photos (the tiny preset)
+
+
+PRESETS = {
+    "tiny": Recipe(
+        crop=32,
+        width=8,
+        batch_size=4,
+        steps_per_epoch=6,
+        epochs=3,
+        learning_rate=3e-3,
+        val_images=4,
+        max_images=24,
+    ),
+    "cpu": Recipe(
+        crop=128, width=32, batch_size=16, steps_per_epoch=200, epochs=20, learning_rate=1e-3, val_images=25
+    ),
+    "gpu": Recipe(
+        crop=176, width=32, batch_size=32, steps_per_epoch=500, epochs=40, learning_rate=1e-3, val_images=100
+    ),
+}
+
+
+def recipe_photos(root: str | None) -> tuple[list[Path], list[Path]]:
+    """The shipped model's data: CamVid train, BSDS500 train and the Flickr8k photos outside its dev/test
+    lists for training; BSDS500 val (never trained on) for validation."""
+    flickr = dataset_path("flickr8k", root)
+    held_out = set()
+    for name in ("Flickr_8k.devImages.txt", "Flickr_8k.testImages.txt"):
+        held_out |= set((flickr / "text" / name).read_text().split())
+    train = (
+        list_images(dataset_path("bsds500", root) / "train")
+        + list_images(dataset_path("camvid", root) / "train" / "images")
+        + [p for p in list_images(flickr / "images") if p.name not in held_out]
+    )
+    return train, list_images(dataset_path("bsds500", root) / "val")
+
+
+def folder_photos(folder: str) -> tuple[list[Path], list[Path]]:
+    """Any folder of colour photos: every 10th photo (at most 50) is held out for validation."""
+    photos = list_images(folder)
+    if len(photos) < 4:
+        raise UserError(
+            f"{folder} has {len(photos)} images; colorize training needs at least 4 colour photos"
+        )
+    val = photos[::10][:50]
+    return [p for p in photos if p not in set(val)], val
+
+
+class ColorizeBatches(SeededBatches):
+    """Random crops of the training photos; an epoch is steps_per_epoch batches."""
+
+    def __init__(self, images, recipe: Recipe, quantizer: ABQuantizer | None, seed: int):
+        super().__init__(batch_size=recipe.batch_size, seed=seed, drop_last=True)
+        self.images, self.recipe, self.quantizer = images, recipe, quantizer
+
+    def num_items(self) -> int:
+        return self.recipe.steps_per_epoch * self.recipe.batch_size
+
+    def make_batch(self, indices: np.ndarray, rng: np.random.Generator):
+        return make_batch(
+            self.images, indices % len(self.images), rng, crop=self.recipe.crop, quantizer=self.quantizer
+        )
+
+
+class ColorizeValidation(keras.callbacks.Callback):
+    """Scores the validation photos after every epoch: val_psnr, val_psnr_gray, val_colorfulness_ratio."""
+
+    def __init__(self, images: list[np.ndarray]):
+        super().__init__()
+        self.images = images
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        metrics = evaluate(Colorizer(self.model), self.images)
+        if logs is not None:
+            for key in ("psnr", "psnr_gray", "ssim", "colorfulness_ratio"):
+                logs[f"val_{key}"] = metrics[key]
+
+
+@dataclass
+class Session:
+    """A ready-to-fit training run."""
+
+    run_dir: RunDir
+    model: keras.Model
+    batches: ColorizeBatches
+    val_images: list[np.ndarray]
+    resumed: bool
+
+
+def prepare(
+    *,
+    data: str | None,
+    preset: str,
+    epochs: int | None,
+    run_dir: str | None,
+    resume: str | None,
+    seed: int,
+    loss: str,
+) -> Session:
+    """Build (or reopen) a run: photos, quantizer prior, model and data, all from the config."""
+    if resume:
+        run = open_run_dir(resume, app=APP)
+        config = run.config()
+        if epochs is not None:
+            config["recipe"]["epochs"] = epochs
+    else:
+        recipe = PRESETS[preset]
+        if epochs is not None:
+            recipe = Recipe(**{**asdict(recipe), "epochs": epochs})
+        config = {
+            "preset": preset,
+            "recipe": asdict(recipe),
+            "loss": loss,
+            "data": data,
+            "seed": seed,
+            "backend": keras.backend.backend(),
+        }
+    recipe = Recipe(**config["recipe"])
+    train_paths, val_paths = folder_photos(config["data"]) if config["data"] else recipe_photos(None)
+    if recipe.max_images:
+        train_paths = train_paths[: recipe.max_images]
+    train_images = keep_colour_images([fit_long_side(im) for im in load_images(train_paths)])
+    if not train_images:
+        raise UserError("no colour photos left to train on (all were black-and-white or sepia)")
+    val_images = load_images(val_paths[: recipe.val_images])
+    quantizer = None
+    if config["loss"] == "classification":
+        base = ABQuantizer.create()
+        quantizer = ABQuantizer(base.centres, rebalancing_weights(ab_prior(train_images, base)))
+    batches = ColorizeBatches(train_images, recipe, quantizer, config["seed"])
+    if resume:
+        model = load_checkpoint(
+            run.checkpoint_path, custom_objects={"rebalanced_cross_entropy": rebalanced_cross_entropy}
+        )
+    else:
+        run = create_run_dir(APP, config, run_dir=run_dir)
+        outputs = quantizer.num_bins if quantizer else 2
+        model = build_colorizer(outputs, width=recipe.width)
+        schedule = keras.optimizers.schedules.CosineDecay(
+            recipe.learning_rate, recipe.steps_per_epoch * recipe.epochs, alpha=0.02
+        )
+        model.compile(
+            keras.optimizers.Adam(schedule),
+            loss=rebalanced_cross_entropy if quantizer else "mean_squared_error",
+        )
+    print(
+        f"colorize: {len(train_images)} training photos, {len(val_images)} validation photos, "
+        f"{config['loss']} loss, run {run.path}"
+    )
+    return Session(run, model, batches, val_images, resumed=bool(resume))
+
+
+def train(session: Session, callbacks=()) -> list[dict]:
+    """Fit to the configured epochs; best.keras follows the validation PSNR."""
+    epochs = session.run_dir.config()["recipe"]["epochs"]
+    return fit(
+        session.model,
+        session.batches,
+        epochs=epochs,
+        run_dir=session.run_dir,
+        callbacks=[ColorizeValidation(session.val_images), *callbacks],
+        monitor="val_psnr",
+        mode="max",
+        resume=session.resumed,
+        verbose=2,
+    )
+
+
+def render_panel(images: list[np.ndarray], side: int = 160):
+    """A function model -> RGB grid of [grey | colorized | original] rows, for train-and-record."""
+    from dldemo.shared.live import grid
+
+    photos = [fit_long_side(image, side) for image in images]
+
+    def render(model: keras.Model) -> np.ndarray:
+        colorizer = Colorizer(model)
+        tiles = []
+        for photo in photos:
+            tiles += [greyed(photo), colorizer.colorize(photo), photo]
+        return grid(tiles, columns=3, labels=["grey input", "colorized", "original"] * len(photos))
+
+    return render

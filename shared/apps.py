@@ -1,0 +1,58 @@
+"""The app registry: every sub-package of dldemo.apps that defines ``APP`` is an app.
+
+Adding an app means adding its folder (and its line in pyproject's package list); no other app changes.
+An app's ``__init__`` stays light: its commands module, which imports Keras, loads only when used.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from dldemo import apps as apps_package
+from dldemo.shared.errors import UserError
+
+VERBS = ("run", "train", "eval", "record")
+
+
+@dataclass(frozen=True)
+class App:
+    """What the CLI needs to know about an app before importing its heavy parts."""
+
+    name: str
+    description: str
+    commands_module: str  # defines one click command per verb: run, train, eval, record
+    weights: Path | None = None  # the shipped weights, loaded by default
+
+    @property
+    def has_weights(self) -> bool:
+        return self.weights is not None and self.weights.exists()
+
+    def command(self, verb: str) -> click.Command:
+        module = importlib.import_module(self.commands_module)
+        command = getattr(module, verb.replace("eval", "evaluate"), None)
+        if not isinstance(command, click.Command):
+            raise UserError(f"app '{self.name}' has no '{verb}' command yet")
+        return command
+
+
+def discover_apps() -> dict[str, App]:
+    """All apps, by name, in alphabetical order."""
+    found = {}
+    for info in pkgutil.iter_modules(apps_package.__path__):
+        module = importlib.import_module(f"{apps_package.__name__}.{info.name}")
+        app = getattr(module, "APP", None)
+        if isinstance(app, App):
+            found[app.name] = app
+    return dict(sorted(found.items()))
+
+
+def get_app(name: str) -> App:
+    apps = discover_apps()
+    if name not in apps:
+        raise UserError(f"unknown app '{name}': choose one of {', '.join(apps)} (see `dldemo list`)")
+    return apps[name]

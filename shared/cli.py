@@ -1,0 +1,90 @@
+"""The `dldemo` command line: list, info, data, and the four verbs that every app answers."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from dldemo.shared.apps import VERBS, discover_apps, get_app
+from dldemo.shared.errors import UserError
+
+VERB_HELP = {
+    "run": "Run an app live on a webcam, video, images or its bundled samples.",
+    "train": "Train an app's model into a run directory (resumable).",
+    "eval": "Measure an app's model with its field's standard metrics.",
+    "record": "Train while recording a video of the model improving.",
+}
+
+
+class AppVerb(click.Group):
+    """`dldemo VERB APP ...`: the subcommands are the apps, loaded only when named."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(discover_apps())
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        app = get_app(name)
+        command = app.command(self.name)
+        command.help = command.help or f"{VERB_HELP[self.name]} ({app.name})"
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(app.name, app.description) for app in discover_apps().values()]
+        with formatter.section("Apps"):
+            formatter.write_dl(rows)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="dldemo")
+def cli() -> None:
+    """dldemo: deep-learning demos that train for real, measure, run live and record."""
+
+
+for _verb in VERBS:
+    cli.add_command(AppVerb(name=_verb, help=VERB_HELP[_verb]))
+
+
+@cli.command("list")
+def list_apps() -> None:
+    """One line per app: name, description, shipped weights."""
+    for app in discover_apps().values():
+        weights = "weights: shipped" if app.has_weights else "weights: none (train first)"
+        click.echo(f"{app.name:<10} {app.description}  [{weights}]")
+
+
+@cli.command("info")
+def info() -> None:
+    """Backend, devices, versions, data root, camera and display."""
+    from dldemo.shared.environment import describe_environment
+
+    for key, value in describe_environment().items():
+        click.echo(f"{key:<12} {value}")
+
+
+def _attach_data_group() -> None:
+    from dldemo.shared.data.cli import data_group
+
+    cli.add_command(data_group)
+
+
+_attach_data_group()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: user errors become one line on stderr and exit status 2."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        cli.main(args=argv, prog_name="dldemo", standalone_mode=False)
+    except UserError as error:
+        click.echo(f"dldemo: error: {error}", err=True)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        click.echo("dldemo: interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)

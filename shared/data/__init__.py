@@ -1,0 +1,24 @@
+"""The dataset layer: registry, data root, fetching and verifying, safe extraction, image reading."""
+
+from dldemo.shared.data.extract import safe_extract
+from dldemo.shared.data.fetch import VerifyReport, fetch_dataset, verify_dataset
+from dldemo.shared.data.images import IMAGE_EXTENSIONS, list_images, load_images, read_image_rgb
+from dldemo.shared.data.registry import DATASETS, DatasetSpec, Member, Source
+from dldemo.shared.data.root import data_root, dataset_path
+
+__all__ = [
+    "DATASETS",
+    "IMAGE_EXTENSIONS",
+    "DatasetSpec",
+    "Member",
+    "Source",
+    "VerifyReport",
+    "data_root",
+    "dataset_path",
+    "fetch_dataset",
+    "list_images",
+    "load_images",
+    "read_image_rgb",
+    "safe_extract",
+    "verify_dataset",
+]

@@ -1,0 +1,46 @@
+"""What `dldemo info` reports: backend, devices, versions, data root, camera and display."""
+
+from __future__ import annotations
+
+import platform
+from importlib.metadata import PackageNotFoundError, version
+
+
+def _version(package: str) -> str:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def describe_machine() -> str:
+    """One line naming this machine, for benchmark output."""
+    import os
+
+    processor = platform.processor() or platform.machine()
+    return f"{platform.node()} · {processor} · {os.cpu_count()} CPU cores · {platform.system()}"
+
+
+def describe_environment() -> dict[str, str]:
+    import keras
+
+    from dldemo.shared.data import data_root
+    from dldemo.shared.live import has_camera, has_display
+
+    devices = keras.distribution.list_devices()
+    return {
+        "dldemo": _version("dldemo"),
+        "python": platform.python_version(),
+        "keras": keras.__version__,
+        "backend": keras.backend.backend(),
+        "devices": ", ".join(devices) or "cpu",
+        "tensorflow": _version("tensorflow-cpu")
+        if _version("tensorflow") == "not installed"
+        else _version("tensorflow"),
+        "jax": _version("jax"),
+        "torch": _version("torch"),
+        "machine": describe_machine(),
+        "data root": str(data_root()),
+        "display": "yes" if has_display() else "no (videos are written to mp4)",
+        "camera 0": "yes" if has_camera(0) else "no",
+    }

@@ -1,0 +1,102 @@
+"""Command-line options shared by every app, so that all apps speak the same CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import click
+
+PRESETS = ("tiny", "cpu", "gpu")
+
+
+def _apply(options: list[Callable]) -> Callable:
+    def decorate(function: Callable) -> Callable:
+        for option in reversed(options):
+            function = option(function)
+        return function
+
+    return decorate
+
+
+weights_option = click.option(
+    "--weights",
+    type=click.Path(dir_okay=True),
+    default=None,
+    help="A .keras model or a run directory (default: the shipped weights).",
+)
+
+run_options = _apply(
+    [
+        click.option(
+            "--source",
+            default=None,
+            help="Webcam index (0), video, image, folder, glob, or 'samples' (default: bundled samples).",
+        ),
+        click.option(
+            "--output",
+            type=click.Path(dir_okay=False),
+            default=None,
+            help="Write an H.264 mp4 here instead of opening a window.",
+        ),
+        click.option(
+            "--max-frames", type=click.IntRange(min=1), default=None, help="Stop after this many frames."
+        ),
+        weights_option,
+    ]
+)
+
+train_options = _apply(
+    [
+        click.option(
+            "--data", type=click.Path(), default=None, help="Data folder (default: DLDEMO_DATA or the cache)."
+        ),
+        click.option(
+            "--preset",
+            type=click.Choice(PRESETS),
+            default="cpu",
+            show_default=True,
+            help="tiny: seconds (tests); cpu: minutes on a laptop; gpu: the full recipe.",
+        ),
+        click.option(
+            "--epochs", type=click.IntRange(min=1), default=None, help="Override the preset's epochs."
+        ),
+        click.option(
+            "--run-dir",
+            type=click.Path(file_okay=False),
+            default=None,
+            help="Where to write the run (default: runs/APP/<timestamp>).",
+        ),
+        click.option(
+            "--resume",
+            type=click.Path(file_okay=False),
+            default=None,
+            help="Continue an interrupted run from its directory.",
+        ),
+        click.option("--seed", type=int, default=0, show_default=True),
+    ]
+)
+
+eval_options = _apply(
+    [
+        click.option(
+            "--data", type=click.Path(), default=None, help="Data folder (default: DLDEMO_DATA or the cache)."
+        ),
+        click.option("--split", default=None, help="Which split to evaluate (the app lists its own)."),
+        weights_option,
+        click.option(
+            "--json", "as_json", is_flag=True, help="Print the metrics as one JSON object on the last line."
+        ),
+    ]
+)
+
+record_options = _apply(
+    [
+        click.option(
+            "--output",
+            type=click.Path(dir_okay=False),
+            default=None,
+            help="The video to write (default: inside the run directory).",
+        ),
+        train_options,
+    ]
+)

@@ -1,0 +1,21 @@
+"""Training layer: run folders, atomic checkpoints, seeded data, ``fit`` with exact resume, devices."""
+
+from dldemo.shared.train.checkpoint import load_checkpoint, save_checkpoint
+from dldemo.shared.train.dataset import SeededBatches
+from dldemo.shared.train.distribute import configure_distribution, enable_mixed_precision
+from dldemo.shared.train.fit import fit
+from dldemo.shared.train.rundir import RunDir, create_run_dir, open_run_dir
+from dldemo.shared.train.seeding import seed_everything
+
+__all__ = [
+    "RunDir",
+    "SeededBatches",
+    "configure_distribution",
+    "create_run_dir",
+    "enable_mixed_precision",
+    "fit",
+    "load_checkpoint",
+    "open_run_dir",
+    "save_checkpoint",
+    "seed_everything",
+]

@@ -1,0 +1,67 @@
+"""Atomic checkpoints: a ``.keras`` file (weights + optimizer state) and ``state.json`` beside it."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import zipfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import keras
+
+from dldemo.shared.errors import UserError
+from dldemo.shared.train.rundir import STATE_FILE
+
+# What keras.saving.load_model raises for a truncated, garbled or non-Keras file.
+_CORRUPT_ERRORS = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile)
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a temporary path in ``path``'s folder; on success it replaces ``path`` in one step.
+
+    A crash mid-write leaves the old ``path`` untouched (and the temporary file is removed).
+    """
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def save_model(model: keras.Model, path: Path) -> None:
+    """Save ``model`` (with its optimizer state) to the ``.keras`` file ``path`` atomically."""
+    with atomic_path(Path(path)) as tmp:
+        model.save(tmp)
+
+
+def save_checkpoint(model: keras.Model, path: Path, state: Mapping) -> None:
+    """Save ``model`` to ``path``, then ``state`` to ``state.json`` in the same folder, each atomically."""
+    path = Path(path)
+    save_model(model, path)
+    with atomic_path(path.parent / STATE_FILE) as tmp:
+        tmp.write_text(json.dumps(dict(state), indent=2) + "\n")
+
+
+def load_checkpoint(path: str | Path, *, custom_objects: Mapping | None = None) -> keras.Model:
+    """Load a compiled model with its optimizer state (``safe_mode=True``: no code is unpickled)."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(
+            f"checkpoint {path} is missing or corrupt (no such file): pick another run or start a new one"
+        )
+    try:
+        return keras.saving.load_model(path, custom_objects=custom_objects, safe_mode=True)
+    except _CORRUPT_ERRORS as err:
+        reason = (str(err).splitlines() or [type(err).__name__])[0][:160]
+        raise UserError(
+            f"checkpoint {path} is missing or corrupt ({reason}): pick another run or start a new one"
+        ) from err

@@ -1,0 +1,98 @@
+"""Training batches that depend only on (seed, epoch, batch index), so a run can resume exactly."""
+
+from __future__ import annotations
+
+import math
+
+import keras
+import numpy as np
+
+
+class SeededBatches(keras.utils.PyDataset):
+    """Base class for app training data with exact resume.
+
+    Subclasses implement ``num_items()`` and ``make_batch(indices, rng)``; ``make_batch`` must draw
+    every random number (augmentation) from ``rng`` only. Epoch ``e`` visits the items in the order
+    ``default_rng([seed, e]).permutation(num_items())`` and batch ``i`` of it gets
+    ``default_rng([seed, e, i])``, so any batch of any epoch can be rebuilt on its own.
+
+    ``fit`` drives the epoch with ``set_epoch`` (it must not be passed ``shuffle=True``, which would
+    reorder the batches); ``skip(n)`` drops the first ``n`` batches of the current epoch once, for a
+    mid-epoch resume. ``len()`` is the number of batches left in the current epoch.
+    """
+
+    def __init__(
+        self,
+        *,
+        batch_size: int,
+        seed: int,
+        drop_last: bool = False,
+        workers: int = 0,
+        use_multiprocessing: bool = False,
+        max_queue_size: int = 10,
+    ):
+        super().__init__(
+            workers=workers, use_multiprocessing=use_multiprocessing, max_queue_size=max_queue_size
+        )
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        self.batch_size = batch_size
+        self.seed = int(seed)
+        self.drop_last = drop_last
+        self._epoch = 0
+        self._skipped = 0
+        self._order: tuple[int, np.ndarray] | None = None  # (epoch, item order), built lazily
+
+    def num_items(self) -> int:
+        """How many items one epoch visits."""
+        raise NotImplementedError
+
+    def make_batch(self, indices: np.ndarray, rng: np.random.Generator) -> tuple:
+        """The ``(x, y)`` batch of the items ``indices``; all randomness must come from ``rng``."""
+        raise NotImplementedError
+
+    @property
+    def epoch(self) -> int:
+        return self._epoch
+
+    @property
+    def skipped(self) -> int:
+        """How many batches at the start of the current epoch are skipped."""
+        return self._skipped
+
+    @property
+    def batches_per_epoch(self) -> int:
+        """Batches in a whole epoch, ignoring ``skip``."""
+        rounding = math.floor if self.drop_last else math.ceil
+        return rounding(self.num_items() / self.batch_size)
+
+    def set_epoch(self, epoch: int) -> None:
+        """Start epoch ``epoch`` from its first batch (this clears ``skip``)."""
+        self._epoch = int(epoch)
+        self._skipped = 0
+
+    def skip(self, n: int) -> None:
+        """Skip the first ``n`` batches of the current epoch (until the next ``set_epoch``)."""
+        if not 0 <= n <= self.batches_per_epoch:
+            raise ValueError(f"cannot skip {n} of {self.batches_per_epoch} batches")
+        self._skipped = int(n)
+
+    def __len__(self) -> int:
+        return self.batches_per_epoch - self._skipped
+
+    def __getitem__(self, index: int) -> tuple:
+        if not 0 <= index < len(self):
+            raise IndexError(f"batch {index} of {len(self)}")
+        batch = self._skipped + index
+        indices = self._epoch_order()[batch * self.batch_size : (batch + 1) * self.batch_size]
+        return self.make_batch(indices, np.random.default_rng([self.seed, self._epoch, batch]))
+
+    def _epoch_order(self) -> np.ndarray:
+        order = self._order  # read once: worker threads may call this concurrently
+        if order is None or order[0] != self._epoch:
+            order = (
+                self._epoch,
+                np.random.default_rng([self.seed, self._epoch]).permutation(self.num_items()),
+            )
+            self._order = order
+        return order[1]

@@ -1,0 +1,54 @@
+"""Device setup: mixed precision and data-parallel training over several devices."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import keras
+
+
+def list_devices() -> list[str]:
+    """The accelerators Keras sees ("gpu:0", ...), else the CPU; ["cpu:0"] on backends without a list."""
+    try:
+        return list(keras.distribution.list_devices())
+    except (AttributeError, NotImplementedError):  # backends without keras.distribution (torch)
+        return ["cpu:0"]
+
+
+def enable_mixed_precision(enabled: bool) -> None:
+    """Set the global dtype policy; call it before building the model.
+
+    On a GPU, ``mixed_float16`` (``compile`` then wraps the optimizer in a LossScaleOptimizer).
+    Elsewhere (CPU, TPU), ``mixed_bfloat16``: the only half precision those support natively, and
+    it needs no loss scaling; it saves memory but on an older CPU it may be slower than float32.
+    ``enabled=False`` restores ``float32``.
+    """
+    if not enabled:
+        policy = "float32"
+    elif any(device.startswith("gpu") for device in list_devices()):
+        policy = "mixed_float16"
+    else:
+        policy = "mixed_bfloat16"
+    keras.mixed_precision.set_global_policy(policy)
+
+
+def configure_distribution(devices: Sequence[str] | None = None) -> int:
+    """Train data-parallel over ``devices`` (default: all Keras sees); returns how many are used.
+
+    Only the JAX backend supports ``keras.distribution``; elsewhere, or with one device, this does
+    nothing and returns 1. Each batch is split across the devices, so the batch size must be a
+    multiple of the count (use ``drop_last=True`` for the training data). Call it before building
+    the model.
+    """
+    devices = list(devices) if devices is not None else list_devices()
+    if len(devices) <= 1:
+        return 1
+    if keras.backend.backend() != "jax":
+        print(
+            f"{len(devices)} devices found but multi-device training needs KERAS_BACKEND=jax: using one",
+            file=sys.stderr,
+        )
+        return 1
+    keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
+    return len(devices)
