@@ -66,6 +66,7 @@ def evaluate(data, split, weights, as_json, temperature, limit):
     from dldemo.shared.data import dataset_path, list_images, load_images
     from dldemo.shared.errors import UserError
 
+    colorizer = load_colorizer(weights, temperature)
     if data and not split:
         folder, label = data, data
     else:
@@ -77,7 +78,6 @@ def evaluate(data, split, weights, as_json, temperature, limit):
             )
         name, sub = SPLITS[label]
         folder = dataset_path(name, data) / sub
-    colorizer = load_colorizer(weights, temperature)
     paths = list_images(folder)[:limit]
     metrics = {
         "split": label,

@@ -16,6 +16,7 @@ from dldemo.apps.colorize.predict import Colorizer
 from dldemo.apps.colorize.quantize import ABQuantizer, rebalancing_weights
 from dldemo.shared.data import dataset_path, list_images, load_images
 from dldemo.shared.errors import UserError
+from dldemo.shared.models.squeezenet import WEIGHTS_FILE, load_squeezenet_weights
 from dldemo.shared.train import RunDir, SeededBatches, create_run_dir, fit, load_checkpoint, open_run_dir
 
 APP = "colorize"
@@ -34,11 +35,12 @@ class Recipe:
     learning_rate: float
     val_images: int  # validation photos scored after every epoch
     max_images: int | None = None  # cap on training photos (the tiny preset)
+    encoder: str = "scratch"  # or "squeezenet": ImageNet weights from the `squeezenet` dataset
 
 
 PRESETS = {
     "tiny": Recipe(
-        crop=32,
+        crop=64,
         width=8,
         batch_size=4,
         steps_per_epoch=6,
@@ -48,10 +50,24 @@ PRESETS = {
         max_images=24,
     ),
     "cpu": Recipe(
-        crop=128, width=32, batch_size=16, steps_per_epoch=200, epochs=20, learning_rate=1e-3, val_images=25
+        crop=128,
+        width=32,
+        batch_size=16,
+        steps_per_epoch=200,
+        epochs=12,
+        learning_rate=5e-4,
+        val_images=25,
+        encoder="squeezenet",
     ),
     "gpu": Recipe(
-        crop=176, width=32, batch_size=32, steps_per_epoch=500, epochs=40, learning_rate=1e-3, val_images=100
+        crop=176,
+        width=32,
+        batch_size=32,
+        steps_per_epoch=500,
+        epochs=30,
+        learning_rate=5e-4,
+        val_images=100,
+        encoder="squeezenet",
     ),
 }
 
@@ -120,6 +136,7 @@ class Session:
     model: keras.Model
     batches: ColorizeBatches
     val_images: list[np.ndarray]
+    epochs: int
     resumed: bool
 
 
@@ -137,7 +154,7 @@ def prepare(
     if resume:
         run = open_run_dir(resume, app=APP)
         config = run.config()
-        if epochs is not None:
+        if epochs is not None:  # extends the run; a decayed learning rate stays at its final value
             config["recipe"]["epochs"] = epochs
     else:
         recipe = PRESETS[preset]
@@ -171,7 +188,9 @@ def prepare(
     else:
         run = create_run_dir(APP, config, run_dir=run_dir)
         outputs = quantizer.num_bins if quantizer else 2
-        model = build_colorizer(outputs, width=recipe.width)
+        model = build_colorizer(outputs, width=recipe.width, encoder=recipe.encoder)
+        if recipe.encoder == "squeezenet":
+            load_squeezenet_weights(model, dataset_path("squeezenet") / WEIGHTS_FILE)
         schedule = keras.optimizers.schedules.CosineDecay(
             recipe.learning_rate, recipe.steps_per_epoch * recipe.epochs, alpha=0.02
         )
@@ -183,16 +202,15 @@ def prepare(
         f"colorize: {len(train_images)} training photos, {len(val_images)} validation photos, "
         f"{config['loss']} loss, run {run.path}"
     )
-    return Session(run, model, batches, val_images, resumed=bool(resume))
+    return Session(run, model, batches, val_images, epochs=recipe.epochs, resumed=bool(resume))
 
 
 def train(session: Session, callbacks=()) -> list[dict]:
     """Fit to the configured epochs; best.keras follows the validation PSNR."""
-    epochs = session.run_dir.config()["recipe"]["epochs"]
     return fit(
         session.model,
         session.batches,
-        epochs=epochs,
+        epochs=session.epochs,
         run_dir=session.run_dir,
         callbacks=[ColorizeValidation(session.val_images), *callbacks],
         monitor="val_psnr",

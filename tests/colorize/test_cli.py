@@ -1,0 +1,138 @@
+"""The colorize app through the CLI: tiny train -> eval -> run -> record, resume, and user errors."""
+
+import json
+
+import keras
+import pytest
+
+from dldemo.shared.cli import main
+from dldemo.shared.live import read_video_frames
+
+
+def dldemo(*args: str) -> int:
+    """Run the CLI in-process; return its exit status."""
+    try:
+        main([str(a) for a in args])
+    except SystemExit as done:
+        return int(done.code or 0)
+    return 0
+
+
+@pytest.fixture(scope="module")
+def trained_run(photo_folder, tmp_path_factory):
+    run = tmp_path_factory.mktemp("runs") / "tiny"
+    assert dldemo("train", "colorize", "--preset", "tiny", "--data", photo_folder, "--run-dir", run) == 0
+    return run
+
+
+def test_train_writes_a_complete_run(trained_run):
+    rows = [json.loads(line) for line in (trained_run / "metrics.jsonl").read_text().splitlines()]
+    assert [row["epoch"] for row in rows] == [1, 2, 3]
+    assert all(0 < row["val_psnr"] < 60 and row["val_colorfulness_ratio"] >= 0 for row in rows)
+    config = json.loads((trained_run / "config.json").read_text())
+    assert config["app"] == "colorize" and config["loss"] == "classification"
+    assert (trained_run / "checkpoint.keras").exists() and (trained_run / "best.keras").exists()
+
+
+def test_eval_prints_json_metrics_last(trained_run, photo_folder, capsys):
+    assert dldemo("eval", "colorize", "--data", photo_folder, "--weights", trained_run, "--json") == 0
+    metrics = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert metrics["images"] == 12
+    for key in ("psnr", "psnr_gray", "ssim", "colorfulness_ratio"):
+        assert isinstance(metrics[key], float)
+    assert 10 < metrics["psnr_gray"] < 50 and 0 < metrics["ssim"] <= 1
+
+
+def test_run_writes_a_decodable_video_of_the_requested_length(trained_run, photo_folder, tmp_path, capsys):
+    video = tmp_path / "live.mp4"
+    status = dldemo(
+        "run",
+        "colorize",
+        "--weights",
+        trained_run,
+        "--source",
+        photo_folder,
+        "--output",
+        video,
+        "--max-frames",
+        3,
+    )
+    assert status == 0
+    frames = read_video_frames(video)
+    assert len(frames) == 3
+    assert frames[0].shape[1] > 2 * frames[0].shape[0]  # three panels side by side
+    assert str(video) in capsys.readouterr().out
+
+
+def test_run_defaults_to_the_bundled_samples_headless(trained_run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert dldemo("run", "colorize", "--weights", trained_run, "--max-frames", 2) == 0
+    videos = list((tmp_path / "out").glob("colorize-*.mp4"))
+    assert len(videos) == 1 and len(read_video_frames(videos[0])) == 2
+
+
+def test_record_makes_a_video_per_epoch_and_a_learning_curve(photo_folder, tmp_path):
+    video = tmp_path / "record.mp4"
+    status = dldemo(
+        "record",
+        "colorize",
+        "--preset",
+        "tiny",
+        "--epochs",
+        2,
+        "--data",
+        photo_folder,
+        "--run-dir",
+        tmp_path / "run",
+        "--output",
+        video,
+    )
+    assert status == 0
+    assert len(read_video_frames(video)) == (1 + 2) * 2  # untrained + 2 epochs, each held 2 frames
+    assert video.with_suffix(".png").stat().st_size > 1000
+
+
+def test_resume_continues_a_run(photo_folder, tmp_path):
+    run = tmp_path / "run"
+    assert (
+        dldemo(
+            "train", "colorize", "--preset", "tiny", "--epochs", 1, "--data", photo_folder, "--run-dir", run
+        )
+        == 0
+    )
+    assert dldemo("train", "colorize", "--resume", run, "--epochs", 2) == 0
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [row["epoch"] for row in rows] == [1, 2]
+    assert rows[1]["step"] == 2 * rows[0]["step"]
+
+
+def test_unknown_app_lists_the_apps(capsys):
+    assert dldemo("run", "nope") == 2
+    err = capsys.readouterr().err
+    assert "unknown app 'nope'" in err and "colorize" in err and len(err.strip().splitlines()) == 1
+
+
+def test_unknown_split_names_the_valid_ones(trained_run, capsys):
+    assert dldemo("eval", "colorize", "--split", "imagenet", "--weights", trained_run) == 2
+    assert "bsds500-val" in capsys.readouterr().err
+
+
+def test_missing_dataset_gives_the_fetch_command(trained_run, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DLDEMO_DATA", str(tmp_path))
+    assert dldemo("eval", "colorize", "--weights", trained_run) == 2
+    assert "dldemo data fetch bsds500" in capsys.readouterr().err
+
+
+def test_weights_of_another_model_are_refused(tmp_path, capsys):
+    other = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)], name="segmenter")
+    path = tmp_path / "other.keras"
+    other.save(path)
+    assert dldemo("run", "colorize", "--weights", path, "--max-frames", 1) == 2
+    assert "not colorize weights" in capsys.readouterr().err
+
+
+def test_corrupt_weights_are_refused(tmp_path, capsys):
+    path = tmp_path / "broken.keras"
+    path.write_bytes(b"not a zip file")
+    assert dldemo("eval", "colorize", "--weights", path) == 2
+    assert "corrupt" in capsys.readouterr().err

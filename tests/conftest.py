@@ -1,0 +1,23 @@
+"""Test-wide setup: headless runs, a quiet TensorFlow, and an optional TensorFlow blocker.
+
+With DLDEMO_BLOCK_TENSORFLOW=1 importing tensorflow fails, as on a machine where it is not installed:
+CI runs the JAX subset that way to prove that model, data and training code never need it.
+"""
+
+import importlib.abc
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ["DLDEMO_HEADLESS"] = "1"
+
+
+class _BlockTensorFlow(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "tensorflow" or name.startswith(("tensorflow.", "tensorboard")):
+            raise ModuleNotFoundError(f"No module named '{name}' (blocked by DLDEMO_BLOCK_TENSORFLOW)")
+        return None
+
+
+if os.environ.get("DLDEMO_BLOCK_TENSORFLOW") == "1":
+    sys.meta_path.insert(0, _BlockTensorFlow())
