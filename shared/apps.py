@@ -16,7 +16,7 @@ import click
 from dldemo import apps as apps_package
 from dldemo.shared.errors import UserError
 
-VERBS = ("run", "train", "eval", "record")
+VERBS = ("run", "train", "eval", "record", "bench")
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class App:
 
     name: str
     description: str
-    commands_module: str  # defines one click command per verb: run, train, eval, record
+    commands_module: str  # defines one click command per verb: run, train, evaluate (eval), record, bench
     weights: Path | None = None  # the shipped weights, loaded by default
 
     @property

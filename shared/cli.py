@@ -15,6 +15,7 @@ VERB_HELP = {
     "train": "Train an app's model into a run directory (resumable).",
     "eval": "Measure an app's model with its field's standard metrics.",
     "record": "Train while recording a video of the model improving.",
+    "bench": "Measure an app's speed (live FPS, training throughput) on this machine.",
 }
 
 

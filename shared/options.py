@@ -73,6 +73,11 @@ train_options = _apply(
             help="Continue an interrupted run from its directory.",
         ),
         click.option("--seed", type=int, default=0, show_default=True),
+        click.option(
+            "--mixed-precision",
+            is_flag=True,
+            help="float16 compute on GPU (bfloat16 on CPU); weights stay float32.",
+        ),
     ]
 )
 

@@ -13,8 +13,10 @@ os.environ["DLDEMO_HEADLESS"] = "1"
 
 
 class _BlockTensorFlow(importlib.abc.MetaPathFinder):
+    """Makes every import of tensorflow or tensorboard fail, as where they are not installed."""
+
     def find_spec(self, name, path=None, target=None):
-        if name == "tensorflow" or name.startswith(("tensorflow.", "tensorboard")):
+        if name.split(".")[0] in ("tensorflow", "tensorboard"):
             raise ModuleNotFoundError(f"No module named '{name}' (blocked by DLDEMO_BLOCK_TENSORFLOW)")
         return None
 

@@ -37,12 +37,19 @@ def run(source, output, max_frames, weights, temperature):
 @click.command("colorize")
 @train_options
 @loss_option
-def train(data, preset, epochs, run_dir, resume, seed, loss):
+def train(data, preset, epochs, run_dir, resume, seed, mixed_precision, loss):
     """Train a colorizer on any folder of colour photos (default: the shipped recipe's datasets)."""
     from dldemo.apps.colorize import training
 
     session = training.prepare(
-        data=data, preset=preset, epochs=epochs, run_dir=run_dir, resume=resume, seed=seed, loss=loss
+        data=data,
+        preset=preset,
+        epochs=epochs,
+        run_dir=run_dir,
+        resume=resume,
+        seed=seed,
+        loss=loss,
+        mixed_precision=mixed_precision,
     )
     training.train(session)
     click.echo(
@@ -101,13 +108,20 @@ def evaluate(data, split, weights, as_json, temperature, limit):
     show_default=True,
     help="How many validation photos the video shows.",
 )
-def record(output, data, preset, epochs, run_dir, resume, seed, loss, panel_images):
+def record(output, data, preset, epochs, run_dir, resume, seed, mixed_precision, loss, panel_images):
     """Train while recording [grey | colorized | original] of fixed validation photos after every epoch."""
     from dldemo.apps.colorize import training
     from dldemo.shared.record import RecordCallback
 
     session = training.prepare(
-        data=data, preset=preset, epochs=epochs, run_dir=run_dir, resume=resume, seed=seed, loss=loss
+        data=data,
+        preset=preset,
+        epochs=epochs,
+        run_dir=run_dir,
+        resume=resume,
+        seed=seed,
+        loss=loss,
+        mixed_precision=mixed_precision,
     )
     history = session.run_dir.history()
     callback = RecordCallback(
@@ -124,3 +138,41 @@ def record(output, data, preset, epochs, run_dir, resume, seed, loss, panel_imag
         initial_epoch=history[-1]["epoch"] if history else 0,
     )
     training.train(session, callbacks=[callback])
+
+
+@click.command("colorize")
+@click.option("--weights", type=click.Path(), default=None, help="A .keras model or run (default: shipped).")
+@click.option(
+    "--side", type=click.IntRange(min=32), default=256, show_default=True, help="Frame side in pixels."
+)
+@click.option("--frames", type=click.IntRange(min=1), default=60, show_default=True)
+@click.option(
+    "--preset",
+    type=click.Choice(("tiny", "cpu", "gpu")),
+    default="cpu",
+    show_default=True,
+    help="Whose model and batch the training throughput uses.",
+)
+@click.option("--steps", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the numbers as one JSON object on the last line."
+)
+def bench(weights, side, frames, preset, steps, as_json):
+    """Live FPS on side x side frames and training images/s, with the machine they ran on."""
+    import keras
+
+    from dldemo.apps.colorize.bench import live_fps, training_throughput
+    from dldemo.apps.colorize.weights import load_colorizer
+    from dldemo.shared.environment import describe_machine
+
+    numbers = {
+        "machine": describe_machine(),
+        "backend": keras.backend.backend(),
+        "side": side,
+        **live_fps(load_colorizer(weights), side, frames),
+        **training_throughput(preset, steps),
+    }
+    for key, value in numbers.items():
+        click.echo(f"{key:<20} {value:.2f}" if isinstance(value, float) else f"{key:<20} {value}")
+    if as_json:
+        click.echo(json.dumps(numbers))

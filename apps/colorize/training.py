@@ -17,7 +17,16 @@ from dldemo.apps.colorize.quantize import ABQuantizer, rebalancing_weights
 from dldemo.shared.data import dataset_path, list_images, load_images
 from dldemo.shared.errors import UserError
 from dldemo.shared.models.squeezenet import WEIGHTS_FILE, load_squeezenet_weights
-from dldemo.shared.train import RunDir, SeededBatches, create_run_dir, fit, load_checkpoint, open_run_dir
+from dldemo.shared.train import (
+    RunDir,
+    SeededBatches,
+    configure_distribution,
+    create_run_dir,
+    enable_mixed_precision,
+    fit,
+    load_checkpoint,
+    open_run_dir,
+)
 
 APP = "colorize"
 LOSSES = ("classification", "regression")
@@ -149,6 +158,7 @@ def prepare(
     resume: str | None,
     seed: int,
     loss: str,
+    mixed_precision: bool = False,
 ) -> Session:
     """Build (or reopen) a run: photos, quantizer prior, model and data, all from the config."""
     if resume:
@@ -169,6 +179,13 @@ def prepare(
             "backend": keras.backend.backend(),
         }
     recipe = Recipe(**config["recipe"])
+    enable_mixed_precision(mixed_precision)
+    devices = configure_distribution()
+    if recipe.batch_size % devices:
+        raise UserError(
+            f"batch size {recipe.batch_size} does not split over {devices} devices: "
+            "pick a preset whose batch size is a multiple of the device count"
+        )
     train_paths, val_paths = folder_photos(config["data"]) if config["data"] else recipe_photos(None)
     if recipe.max_images:
         train_paths = train_paths[: recipe.max_images]

@@ -116,7 +116,15 @@ def tensorboard(log_dir: Path) -> list[keras.callbacks.Callback]:
 
 @functools.cache
 def _can_log() -> bool:
-    missing = [name for name in ("tensorflow", "tensorboard") if importlib.util.find_spec(name) is None]
+    missing = [name for name in ("tensorflow", "tensorboard") if not _importable(name)]
     if missing:
         print(f"{' and '.join(missing)} not installed: training without TensorBoard logs", file=sys.stderr)
     return not missing
+
+
+def _importable(name: str) -> bool:
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        return False
+    return True

@@ -70,3 +70,13 @@ def test_rebalancing_upweights_rare_colours_with_unit_mean():
     assert weights[common] == pytest.approx(weights.min())
     smoothed_mean = (prior / prior.sum() * weights).sum()
     assert 0.5 < smoothed_mean < 1.5
+
+
+def test_lightness_to_grey_layer_matches_lab_to_rgb():
+    from dldemo.apps.colorize.lab import normalize_l
+    from dldemo.apps.colorize.model import LightnessToGrey
+
+    lightness = np.linspace(0, 100, 101, dtype=np.float32)[None, :]
+    grey = np.asarray(LightnessToGrey()(normalize_l(lightness)[None]))[0, ..., 0]
+    lab = np.stack([lightness, np.zeros_like(lightness), np.zeros_like(lightness)], -1)
+    assert np.abs(grey - lab_to_rgb(lab)[..., 0]).max() <= 1.0
