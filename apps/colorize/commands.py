@@ -65,27 +65,20 @@ def train(data, preset, epochs, run_dir, resume, seed, mixed_precision, loss):
 def evaluate(data, split, weights, as_json, temperature, limit):
     """PSNR, grey-baseline PSNR, SSIM and colourfulness ratio on a folder of colour photos.
 
-    --data DIR scores every image in DIR; otherwise --split picks a dataset split
-    (bsds500-val by default; also bsds500-train, camvid-val, camvid-test).
+    --data DIR scores every image in DIR; otherwise --split picks a dataset split under the data root
+    (bsds500-val by default; also bsds500-train, camvid-val, camvid-test, flickr8k-dev, flickr8k-test).
     """
-    from dldemo.apps.colorize.evaluate import DEFAULT_SPLIT, SPLITS, evaluate
+    from dldemo.apps.colorize.evaluate import DEFAULT_SPLIT, evaluate, split_photos
     from dldemo.apps.colorize.weights import load_colorizer
-    from dldemo.shared.data import dataset_path, list_images, load_images
-    from dldemo.shared.errors import UserError
+    from dldemo.shared.data import list_images, load_images
 
     colorizer = load_colorizer(weights, temperature)
     if data and not split:
-        folder, label = data, data
+        label, paths = data, list_images(data)
     else:
         label = split or DEFAULT_SPLIT
-        if label not in SPLITS:
-            raise UserError(
-                f"unknown colorize split '{label}': choose one of {', '.join(SPLITS)}, "
-                "or pass --data DIR with any folder of colour photos"
-            )
-        name, sub = SPLITS[label]
-        folder = dataset_path(name, data) / sub
-    paths = list_images(folder)[:limit]
+        paths = split_photos(label, data)
+    paths = paths[:limit]
     metrics = {
         "split": label,
         "temperature": colorizer.temperature,

@@ -3,20 +3,52 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from dldemo.apps.colorize.lab import grey_lab, lab_to_rgb, rgb_to_lab
 from dldemo.apps.colorize.metrics import colorfulness, psnr, ssim, summarize
+from dldemo.shared.data import dataset_path, list_images
+from dldemo.shared.errors import UserError
 
-# --split names -> (dataset, folder of images inside it)
+
+@dataclass(frozen=True)
+class Split:
+    """Photos of a dataset split: a folder inside the dataset, optionally filtered by a list file."""
+
+    dataset: str
+    folder: str
+    list_file: str | None = None
+
+    def photos(self, root: str | None) -> list[Path]:
+        base = dataset_path(self.dataset, root)
+        photos = list_images(base / self.folder)
+        if self.list_file:
+            wanted = set((base / self.list_file).read_text().split())
+            photos = [p for p in photos if p.name in wanted]
+        return photos
+
+
 SPLITS = {
-    "bsds500-val": ("bsds500", "val"),
-    "bsds500-train": ("bsds500", "train"),
-    "camvid-test": ("camvid", "test/images"),
-    "camvid-val": ("camvid", "val/images"),
+    "bsds500-val": Split("bsds500", "val"),
+    "bsds500-train": Split("bsds500", "train"),
+    "camvid-val": Split("camvid", "val/images"),
+    "camvid-test": Split("camvid", "test/images"),
+    "flickr8k-dev": Split("flickr8k", "images", "text/Flickr_8k.devImages.txt"),
+    "flickr8k-test": Split("flickr8k", "images", "text/Flickr_8k.testImages.txt"),
 }
 DEFAULT_SPLIT = "bsds500-val"
+
+
+def split_photos(name: str, root: str | None) -> list[Path]:
+    if name not in SPLITS:
+        raise UserError(
+            f"unknown colorize split '{name}': choose one of {', '.join(SPLITS)}, "
+            "or pass --data DIR with any folder of colour photos"
+        )
+    return SPLITS[name].photos(root)
 
 
 def greyed(rgb: np.ndarray) -> np.ndarray:
