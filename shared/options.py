@@ -45,11 +45,13 @@ run_options = _apply(
     ]
 )
 
+data_option = click.option(
+    "--data", type=click.Path(), default=None, help="Data folder (default: DLDEMO_DATA or the cache)."
+)
+
 train_options = _apply(
     [
-        click.option(
-            "--data", type=click.Path(), default=None, help="Data folder (default: DLDEMO_DATA or the cache)."
-        ),
+        data_option,
         click.option(
             "--preset",
             type=click.Choice(PRESETS),
@@ -83,9 +85,7 @@ train_options = _apply(
 
 eval_options = _apply(
     [
-        click.option(
-            "--data", type=click.Path(), default=None, help="Data folder (default: DLDEMO_DATA or the cache)."
-        ),
+        data_option,
         click.option("--split", default=None, help="Which split to evaluate (the app lists its own)."),
         weights_option,
         click.option(

@@ -12,7 +12,7 @@ MAPPED = {"shared": "dldemo.shared", "apps": "dldemo.apps", "assets": "dldemo.as
 
 def test_every_package_folder_is_listed_in_pyproject():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
-    assert config["package-dir"] == MAPPED
+    assert config["package-dir"] == {package: folder for folder, package in MAPPED.items()}
     found = set()
     for folder, package in MAPPED.items():
         for init in (ROOT / folder).rglob("__init__.py"):

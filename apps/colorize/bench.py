@@ -42,31 +42,15 @@ def training_throughput(preset: str, steps: int) -> dict[str, float]:
     model.compile(keras.optimizers.Adam(recipe.learning_rate), loss=rebalanced_cross_entropy)
     rng = np.random.default_rng(0)
     photos = [photo for _, photo in sample_photos()]
-    batches = [
-        make_batch(
-            photos,
-            rng.integers(0, len(photos), recipe.batch_size),
-            rng,
-            crop=recipe.crop,
-            quantizer=quantizer,
-        )
-        for _ in range(2)
-    ]
-    model.train_on_batch(*batches[0])  # compile
+
+    def batch():
+        indices = rng.integers(0, len(photos), recipe.batch_size)
+        return make_batch(photos, indices, rng, crop=recipe.crop, quantizer=quantizer)
+
+    model.train_on_batch(*batch())  # compile
     start = time.perf_counter()
-    for step in range(steps):
-        x, y = (
-            make_batch(
-                photos,
-                rng.integers(0, len(photos), recipe.batch_size),
-                rng,
-                crop=recipe.crop,
-                quantizer=quantizer,
-            )
-            if step
-            else batches[1]
-        )
-        model.train_on_batch(x, y)
+    for _ in range(steps):  # data preparation is part of each step, as in training
+        model.train_on_batch(*batch())
     elapsed = time.perf_counter() - start
     return {
         "train_images_per_s": steps * recipe.batch_size / elapsed,

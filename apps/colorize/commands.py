@@ -37,20 +37,11 @@ def run(source, output, max_frames, weights, temperature):
 @click.command("colorize")
 @train_options
 @loss_option
-def train(data, preset, epochs, run_dir, resume, seed, mixed_precision, loss):
+def train(**options):
     """Train a colorizer on any folder of colour photos (default: the shipped recipe's datasets)."""
     from dldemo.apps.colorize import training
 
-    session = training.prepare(
-        data=data,
-        preset=preset,
-        epochs=epochs,
-        run_dir=run_dir,
-        resume=resume,
-        seed=seed,
-        loss=loss,
-        mixed_precision=mixed_precision,
-    )
+    session = training.prepare(**options)
     training.train(session)
     click.echo(
         f"run saved in {session.run_dir.path}: evaluate with "
@@ -62,15 +53,22 @@ def train(data, preset, epochs, run_dir, resume, seed, mixed_precision, loss):
 @eval_options
 @temperature_option
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Score only the first N images.")
-def evaluate(data, split, weights, as_json, temperature, limit):
+@click.option(
+    "--sweep",
+    default=None,
+    metavar="T1,T2,...",
+    help="Score several annealed-mean temperatures (one forward pass per photo), to choose T.",
+)
+def evaluate(data, split, weights, as_json, temperature, limit, sweep):
     """PSNR, grey-baseline PSNR, SSIM and colourfulness ratio on a folder of colour photos.
 
     --data DIR scores every image in DIR; otherwise --split picks a dataset split under the data root
     (bsds500-val by default; also bsds500-train, camvid-val, camvid-test, flickr8k-dev, flickr8k-test).
     """
-    from dldemo.apps.colorize.evaluate import DEFAULT_SPLIT, evaluate, split_photos
+    from dldemo.apps.colorize.evaluate import DEFAULT_SPLIT, evaluate, split_photos, sweep_temperatures
     from dldemo.apps.colorize.weights import load_colorizer
     from dldemo.shared.data import list_images, load_images
+    from dldemo.shared.errors import UserError
 
     colorizer = load_colorizer(weights, temperature)
     if data and not split:
@@ -79,6 +77,20 @@ def evaluate(data, split, weights, as_json, temperature, limit):
         label = split or DEFAULT_SPLIT
         paths = split_photos(label, data)
     paths = paths[:limit]
+    if sweep:
+        try:
+            temperatures = [float(t) for t in sweep.split(",")]
+        except ValueError:
+            raise UserError(f"--sweep takes comma-separated numbers, got {sweep!r}") from None
+        rows = sweep_temperatures(colorizer, load_images(paths), temperatures)
+        for row in rows:
+            click.echo(
+                f"T={row['temperature']:<5g} psnr {row['psnr']:.2f} (grey {row['psnr_gray']:.2f})  "
+                f"ssim {row['ssim']:.4f}  colourfulness ratio {row['colorfulness_ratio']:.3f}"
+            )
+        if as_json:
+            click.echo(json.dumps({"split": label, "sweep": rows}))
+        return
     metrics = {
         "split": label,
         "temperature": colorizer.temperature,
@@ -101,21 +113,12 @@ def evaluate(data, split, weights, as_json, temperature, limit):
     show_default=True,
     help="How many validation photos the video shows.",
 )
-def record(output, data, preset, epochs, run_dir, resume, seed, mixed_precision, loss, panel_images):
+def record(output, panel_images, **options):
     """Train while recording [grey | colorized | original] of fixed validation photos after every epoch."""
     from dldemo.apps.colorize import training
     from dldemo.shared.record import RecordCallback
 
-    session = training.prepare(
-        data=data,
-        preset=preset,
-        epochs=epochs,
-        run_dir=run_dir,
-        resume=resume,
-        seed=seed,
-        loss=loss,
-        mixed_precision=mixed_precision,
-    )
+    session = training.prepare(**options)
     history = session.run_dir.history()
     callback = RecordCallback(
         training.render_panel(session.val_images[:panel_images]),

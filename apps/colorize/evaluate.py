@@ -8,8 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from dldemo.apps.colorize.lab import grey_lab, lab_to_rgb, rgb_to_lab
+from dldemo.apps.colorize.lab import combine, grey_lab, lab_to_rgb, rgb_to_lab
 from dldemo.apps.colorize.metrics import colorfulness, psnr, ssim, summarize
+from dldemo.apps.colorize.quantize import gamut_bins
 from dldemo.shared.data import dataset_path, list_images
 from dldemo.shared.errors import UserError
 
@@ -64,6 +65,23 @@ def score_image(original: np.ndarray, colorized: np.ndarray) -> dict[str, float]
         "colorfulness": colorfulness(colorized),
         "colorfulness_original": colorfulness(original),
     }
+
+
+def sweep_temperatures(colorizer, images: Iterable[np.ndarray], temperatures: list[float]) -> list[dict]:
+    """Dataset metrics at each annealed-mean temperature, from one forward pass per photo."""
+    if colorizer.mode != "classification":
+        raise UserError("--sweep needs classification weights; regression has no temperature")
+    centres = gamut_bins()
+    rows: dict[float, list[dict[str, float]]] = {t: [] for t in temperatures}
+    for image in images:
+        logits = colorizer.predict_logits(image)
+        lightness = rgb_to_lab(image)[..., 0]
+        for temperature in temperatures:
+            scaled = logits / temperature
+            probs = np.exp(scaled - scaled.max(axis=-1, keepdims=True))
+            ab = (probs / probs.sum(axis=-1, keepdims=True)) @ centres
+            rows[temperature].append(score_image(image, combine(lightness, ab)))
+    return [{"temperature": t, **summarize(rows[t])} for t in temperatures]
 
 
 def evaluate(colorizer, images: Iterable[np.ndarray]) -> dict[str, float]:

@@ -59,13 +59,21 @@ class Colorizer:
 
     def predict_ab(self, rgb: np.ndarray) -> np.ndarray:
         """ab (at the network's output size) of one RGB or grey photo seen at the working size."""
+        return self._predict(self._decoder, rgb)
+
+    def predict_logits(self, rgb: np.ndarray) -> np.ndarray:
+        """The network's raw output (class logits, or ab / 110 for regression) for one photo."""
+        return self._predict(self.model, rgb)
+
+    @staticmethod
+    def _predict(network: keras.Model, rgb: np.ndarray) -> np.ndarray:
         small = rgb_to_lab(fit_long_side(rgb))[..., 0]
         height, width = small.shape
         pad_h, pad_w = -height % PAD_MULTIPLE, -width % PAD_MULTIPLE
         padded = np.pad(small, ((0, pad_h), (0, pad_w)), mode="reflect")
-        ab = np.asarray(self._decoder.predict_on_batch(normalize_l(padded)[None]))[0]
-        stride = padded.shape[0] // ab.shape[0]
-        return ab[: -(-height // stride), : -(-width // stride)]
+        out = np.asarray(network.predict_on_batch(normalize_l(padded)[None]))[0]
+        stride = padded.shape[0] // out.shape[0]
+        return out[: -(-height // stride), : -(-width // stride)]
 
     def colorize(self, rgb: np.ndarray) -> np.ndarray:
         """Full-resolution RGB: the photo's own L with the predicted ab."""

@@ -136,3 +136,15 @@ def test_corrupt_weights_are_refused(tmp_path, capsys):
     path.write_bytes(b"not a zip file")
     assert dldemo("eval", "colorize", "--weights", path) == 2
     assert "corrupt" in capsys.readouterr().err
+
+
+def test_temperature_sweep_agrees_with_single_evaluations(trained_run, photo_folder, capsys):
+    base = ["eval", "colorize", "--data", photo_folder, "--weights", trained_run, "--json", "--limit", 4]
+    assert dldemo(*base, "--sweep", "0.2,1.0") == 0
+    sweep = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["sweep"]
+    for row in sweep:
+        assert dldemo(*base, "--temperature", row["temperature"]) == 0
+        single = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+        assert single["psnr"] == pytest.approx(row["psnr"], abs=0.02)
+        assert single["colorfulness_ratio"] == pytest.approx(row["colorfulness_ratio"], abs=0.01)
+    assert sweep[0]["colorfulness_ratio"] != pytest.approx(sweep[1]["colorfulness_ratio"], abs=1e-4)
