@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from pathlib import Path
@@ -53,6 +54,9 @@ class Mp4Sink(FrameSink):
         return path if self.frames_written else None
 
 
+SYSTEM_FONTS = "/usr/share/fonts/truetype"
+
+
 class WindowSink(FrameSink):
     """Frames shown in an OpenCV window; Esc and closing the window count as "q"."""
 
@@ -60,6 +64,9 @@ class WindowSink(FrameSink):
 
     def __init__(self, title: str) -> None:
         self.title = title
+        # opencv-python points Qt at a font folder it does not ship, and Qt warns on every window.
+        if not Path(os.environ.get("QT_QPA_FONTDIR", "")).is_dir() and Path(SYSTEM_FONTS).is_dir():
+            os.environ["QT_QPA_FONTDIR"] = SYSTEM_FONTS
         cv2.namedWindow(title, cv2.WINDOW_NORMAL | cv2.WINDOW_KEEPRATIO)
         self._shown = False
 
