@@ -15,6 +15,12 @@ loss_option = click.option(
     show_default=True,
     help="Zhang et al. classification over ab bins, or the L2 regression baseline.",
 )
+rebalance_option = click.option(
+    "--rebalance",
+    type=click.FloatRange(0.0, 1.0),
+    default=None,
+    help="Class rebalancing lambda (Zhang et al. eq. 4): 0.5 as in the paper, 1.0 = none (preset default).",
+)
 temperature_option = click.option(
     "--temperature",
     type=click.FloatRange(min=0.01, max=10),
@@ -37,6 +43,7 @@ def run(source, output, max_frames, weights, temperature):
 @click.command("colorize")
 @train_options
 @loss_option
+@rebalance_option
 def train(**options):
     """Train a colorizer on any folder of colour photos (default: the shipped recipe's datasets)."""
     from dldemo.apps.colorize import training
@@ -106,6 +113,7 @@ def evaluate(data, split, weights, as_json, temperature, limit, sweep):
 @click.command("colorize")
 @record_options
 @loss_option
+@rebalance_option
 @click.option(
     "--panel-images",
     type=click.IntRange(min=1, max=8),

@@ -45,6 +45,7 @@ class Recipe:
     val_images: int  # validation photos scored after every epoch
     max_images: int | None = None  # cap on training photos (the tiny preset)
     encoder: str = "scratch"  # or "squeezenet": ImageNet weights from the `squeezenet` dataset
+    rebalance: float = 0.5  # lambda of Zhang et al. eq. 4: 0.5 in the paper, 1.0 = no rebalancing
 
 
 PRESETS = {
@@ -63,10 +64,11 @@ PRESETS = {
         width=32,
         batch_size=16,
         steps_per_epoch=200,
-        epochs=12,
+        epochs=10,
         learning_rate=5e-4,
         val_images=25,
         encoder="squeezenet",
+        rebalance=1.0,
     ),
     "gpu": Recipe(
         crop=176,
@@ -77,6 +79,7 @@ PRESETS = {
         learning_rate=5e-4,
         val_images=100,
         encoder="squeezenet",
+        rebalance=1.0,
     ),
 }
 
@@ -158,6 +161,7 @@ def prepare(
     resume: str | None,
     seed: int,
     loss: str,
+    rebalance: float | None = None,
     mixed_precision: bool = False,
 ) -> Session:
     """Build (or reopen) a run: photos, quantizer prior, model and data, all from the config."""
@@ -167,9 +171,10 @@ def prepare(
         if epochs is not None:  # extends the run; a decayed learning rate stays at its final value
             config["recipe"]["epochs"] = epochs
     else:
-        recipe = PRESETS[preset]
-        if epochs is not None:
-            recipe = Recipe(**{**asdict(recipe), "epochs": epochs})
+        overrides = {"epochs": epochs, "rebalance": rebalance}
+        recipe = Recipe(
+            **{**asdict(PRESETS[preset]), **{k: v for k, v in overrides.items() if v is not None}}
+        )
         config = {
             "preset": preset,
             "recipe": asdict(recipe),
@@ -196,7 +201,8 @@ def prepare(
     quantizer = None
     if config["loss"] == "classification":
         base = ABQuantizer.create()
-        quantizer = ABQuantizer(base.centres, rebalancing_weights(ab_prior(train_images, base)))
+        weights = rebalancing_weights(ab_prior(train_images, base), recipe.rebalance)
+        quantizer = ABQuantizer(base.centres, weights)
     batches = ColorizeBatches(train_images, recipe, quantizer, config["seed"])
     if resume:
         model = load_checkpoint(
