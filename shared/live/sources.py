@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from dldemo.shared.errors import UserError
-from dldemo.shared.live.environment import open_camera
+from dldemo.shared.live.environment import has_camera, open_camera
 from dldemo.shared.live.panels import as_rgb
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"})
@@ -79,8 +79,14 @@ def read_image(path: Path) -> np.ndarray:
 def open_source(
     spec: str | int | None, *, samples: Sequence[tuple[str, np.ndarray]] = (), max_side: int | None = None
 ) -> FrameSource:
-    """Open ``spec``: None/"samples" (the app's samples), a webcam index, a video, image, folder or glob."""
-    if spec is None or spec == "samples":
+    """Open ``spec``: "samples" (the app's samples), a webcam index, a video, image, folder or glob.
+
+    None means webcam 0 where there is one, else the samples (only if the app has samples).
+    """
+    if spec is None:
+        spec = 0 if has_camera(0) or not samples else "samples"
+        print(f"source: {'webcam 0' if spec == 0 else 'bundled samples'} (choose with --source)")
+    if spec == "samples":
         return _samples_source(samples, max_side)
     if isinstance(spec, int) or spec.strip().isdigit():
         return _camera_source(int(spec), max_side)

@@ -65,6 +65,17 @@ def test_samples_and_max_side():
     assert len(list(open_source("samples", samples=samples))) == 2
 
 
+def test_default_is_the_webcam_when_there_is_one(monkeypatch):
+    from dldemo.shared.live import sources
+
+    samples = [("x", np.zeros((8, 8, 3), np.uint8))]
+    monkeypatch.setattr(sources, "has_camera", lambda index=0: True)
+    monkeypatch.setattr(sources, "_camera_source", lambda index, max_side: f"webcam {index}")
+    assert open_source(None, samples=samples) == "webcam 0"
+    monkeypatch.setattr(sources, "has_camera", lambda index=0: False)
+    assert open_source(None, samples=samples).is_still
+
+
 def test_errors_are_user_errors(tmp_path, folder):
     with pytest.raises(UserError, match="camera 97 could not be opened"):
         open_source("97")
@@ -74,8 +85,8 @@ def test_errors_are_user_errors(tmp_path, folder):
         open_source(str(tmp_path / "*.webp"))
     with pytest.raises(UserError, match="not found"):
         open_source(str(tmp_path / "missing.mp4"))
-    with pytest.raises(UserError, match="no bundled samples"):
-        open_source(None)
+    with pytest.raises(UserError, match="camera 0 could not be opened"):
+        open_source(None)  # no samples: the default is the webcam
     (tmp_path / "empty").mkdir()
     with pytest.raises(UserError, match="has no images"):
         open_source(str(tmp_path / "empty"))
