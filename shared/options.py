@@ -30,7 +30,7 @@ run_options = _apply(
         click.option(
             "--source",
             default=None,
-            help="Webcam index (0), video, image, folder, glob or 'samples' (default: webcam 0, else samples).",
+            help="Webcam index (0), video, image, folder, glob or 'samples' (default: webcam, else samples)",
         ),
         click.option(
             "--output",
