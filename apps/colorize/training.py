@@ -68,7 +68,7 @@ PRESETS = {
         learning_rate=5e-4,
         val_images=25,
         encoder="squeezenet",
-        rebalance=1.0,
+        rebalance=0.9,
     ),
     "gpu": Recipe(
         crop=176,
@@ -79,7 +79,7 @@ PRESETS = {
         learning_rate=5e-4,
         val_images=100,
         encoder="squeezenet",
-        rebalance=1.0,
+        rebalance=0.9,
     ),
 }
 
