@@ -13,8 +13,8 @@ from dldemo.apps.colorize.evaluate import greyed
 from dldemo.apps.colorize.losses import rebalanced_cross_entropy
 from dldemo.apps.colorize.model import build_colorizer
 from dldemo.apps.colorize.quantize import ABQuantizer
+from dldemo.apps.colorize.recipes import PRESETS
 from dldemo.apps.colorize.samples import sample_photos
-from dldemo.apps.colorize.training import PRESETS
 from dldemo.shared.live import side_by_side
 
 

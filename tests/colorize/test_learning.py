@@ -12,7 +12,8 @@ from dldemo.apps.colorize.losses import rebalanced_cross_entropy
 from dldemo.apps.colorize.model import build_colorizer
 from dldemo.apps.colorize.predict import Colorizer
 from dldemo.apps.colorize.quantize import ABQuantizer, rebalancing_weights
-from dldemo.apps.colorize.training import ColorizeBatches, Recipe
+from dldemo.apps.colorize.recipes import Recipe
+from dldemo.apps.colorize.training import ColorizeBatches
 
 
 def blob_photo(rng: np.random.Generator, size: int = WORKING_SIDE) -> np.ndarray:

@@ -1,0 +1,28 @@
+"""The shipped colorize weights: they load, and `dldemo run colorize` works on them with no arguments."""
+
+import pytest
+
+from dldemo.apps.colorize.evaluate import evaluate
+from dldemo.apps.colorize.samples import sample_photos
+from dldemo.apps.colorize.weights import SHIPPED, load_colorizer
+from dldemo.shared.live import read_video_frames
+
+from .test_cli import dldemo
+
+pytestmark = pytest.mark.skipif(not SHIPPED.exists(), reason="no shipped colorize weights in assets/")
+
+
+def test_shipped_model_adds_colour_and_beats_grey_on_the_bundled_photos():
+    colorizer = load_colorizer()
+    assert colorizer.mode == "classification"
+    metrics = evaluate(colorizer, [photo for _, photo in sample_photos()])
+    assert metrics["psnr"] > metrics["psnr_gray"]
+    assert metrics["colorfulness_ratio"] > 0.3
+
+
+def test_run_with_no_arguments_writes_the_samples_video(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert dldemo("run", "colorize") == 0
+    videos = list((tmp_path / "out").glob("colorize-*.mp4"))
+    assert len(videos) == 1
+    assert len(read_video_frames(videos[0])) == len(sample_photos())
