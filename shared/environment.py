@@ -13,11 +13,23 @@ def _version(package: str) -> str:
         return "not installed"
 
 
+def cpu_model() -> str:
+    """The CPU's marketing name where the OS tells it (Linux), else the architecture."""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def describe_machine() -> str:
     """One line naming this machine, for benchmark output."""
     import os
 
-    processor = platform.processor() or platform.machine()
+    processor = cpu_model()
     return f"{platform.node()} · {processor} · {os.cpu_count()} CPU cores · {platform.system()}"
 
 

@@ -100,8 +100,8 @@ def evaluate(data, split, weights, as_json, temperature, limit, sweep):
         return
     metrics = {
         "split": label,
-        "temperature": colorizer.temperature,
         "mode": colorizer.mode,
+        "temperature": colorizer.temperature if colorizer.mode == "classification" else None,
         **evaluate(colorizer, load_images(paths)),
     }
     for key, value in metrics.items():
