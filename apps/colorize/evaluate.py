@@ -10,7 +10,7 @@ import numpy as np
 
 from dldemo.apps.colorize.lab import combine, grey_lab, lab_to_rgb, rgb_to_lab
 from dldemo.apps.colorize.metrics import colorfulness, psnr, ssim, summarize
-from dldemo.apps.colorize.quantize import gamut_bins
+from dldemo.apps.colorize.quantize import annealed_mean, gamut_bins
 from dldemo.shared.data import dataset_path, list_images
 from dldemo.shared.errors import UserError
 
@@ -77,9 +77,7 @@ def sweep_temperatures(colorizer, images: Iterable[np.ndarray], temperatures: li
         logits = colorizer.predict_logits(image)
         lightness = rgb_to_lab(image)[..., 0]
         for temperature in temperatures:
-            scaled = logits / temperature
-            probs = np.exp(scaled - scaled.max(axis=-1, keepdims=True))
-            ab = (probs / probs.sum(axis=-1, keepdims=True)) @ centres
+            ab = annealed_mean(logits, centres, temperature)
             rows[temperature].append(score_image(image, combine(lightness, ab)))
     return [{"temperature": t, **summarize(rows[t])} for t in temperatures]
 

@@ -74,17 +74,20 @@ class ABQuantizer:
         return self._lookup(ab)[0][..., 0]
 
     def decode(self, probs: np.ndarray, temperature: float = 0.38) -> np.ndarray:
-        """Annealed mean: re-normalise probs^(1/T) and take the expected ab. T=1 is the mean."""
-        logp = np.log(np.clip(probs, 1e-12, None)) / temperature
-        logp -= logp.max(axis=-1, keepdims=True)
-        p = np.exp(logp)
-        p /= p.sum(axis=-1, keepdims=True)
-        return p @ self.centres
+        """Annealed mean of class probabilities (see annealed_mean)."""
+        return annealed_mean(np.log(np.clip(probs, 1e-12, None)), self.centres, temperature)
 
     def _lookup(self, ab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         idx_table, w_table = _neighbour_table(self.centres.tobytes())
         cell = np.clip(np.rint(ab).astype(np.int32) - _LUT_MIN, 0, idx_table.shape[0] - 1)
         return idx_table[cell[..., 0], cell[..., 1]], w_table[cell[..., 0], cell[..., 1]]
+
+
+def annealed_mean(logits: np.ndarray, centres: np.ndarray, temperature: float) -> np.ndarray:
+    """Expected ab under softmax(logits / T): T=1 is the mean, T->0 the mode (Zhang et al. eq. 5)."""
+    scaled = logits / temperature
+    p = np.exp(scaled - scaled.max(axis=-1, keepdims=True))
+    return (p / p.sum(axis=-1, keepdims=True)) @ centres
 
 
 _TABLES: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
