@@ -8,6 +8,7 @@ import sys
 import click
 
 from dldemo.shared.apps import VERBS, discover_apps, get_app
+from dldemo.shared.data.cli import data_group
 from dldemo.shared.errors import UserError
 
 VERB_HELP = {
@@ -64,13 +65,7 @@ def info() -> None:
         click.echo(f"{key:<12} {value}")
 
 
-def _attach_data_group() -> None:
-    from dldemo.shared.data.cli import data_group
-
-    cli.add_command(data_group)
-
-
-_attach_data_group()
+cli.add_command(data_group)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -56,9 +56,6 @@ def scratch_encoder(inputs, widths: list[int]) -> list:
     return skips
 
 
-ENCODERS = ("scratch", "squeezenet")
-
-
 def build_colorizer(
     num_outputs: int, *, width: int = 32, encoder: str = "scratch", name: str = "colorizer"
 ) -> keras.Model:

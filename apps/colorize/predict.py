@@ -45,10 +45,6 @@ class Colorizer:
     def __post_init__(self) -> None:
         self._build_decoder()
 
-    def set_temperature(self, temperature: float) -> None:
-        self.temperature = temperature
-        self._build_decoder()
-
     def _build_decoder(self) -> None:
         outputs = self.model.outputs[0]
         if self.mode == "regression":
@@ -80,10 +76,7 @@ class Colorizer:
         return combine(rgb_to_lab(rgb)[..., 0], self.predict_ab(rgb))
 
 
-def settings_path(model_path: Path) -> Path:
-    return model_path.with_suffix(".json")
-
-
 def read_settings(model_path: Path) -> dict:
-    path = settings_path(model_path)
+    """Decoding settings saved beside a model (same stem, .json), if any."""
+    path = model_path.with_suffix(".json")
     return json.loads(path.read_text()) if path.exists() else {}

@@ -12,7 +12,7 @@ from dldemo.apps.colorize.evaluate import evaluate, greyed
 from dldemo.apps.colorize.losses import rebalanced_cross_entropy
 from dldemo.apps.colorize.model import build_colorizer
 from dldemo.apps.colorize.predict import Colorizer
-from dldemo.apps.colorize.quantize import ABQuantizer, rebalancing_weights
+from dldemo.apps.colorize.quantize import ABQuantizer
 from dldemo.apps.colorize.recipes import PRESETS, Recipe, folder_photos, recipe_photos
 from dldemo.shared.data import dataset_path, load_images
 from dldemo.shared.errors import UserError
@@ -121,9 +121,7 @@ def prepare(
     val_images = load_images(val_paths[: recipe.val_images])
     quantizer = None
     if config["loss"] == "classification":
-        base = ABQuantizer.create()
-        weights = rebalancing_weights(ab_prior(train_images, base), recipe.rebalance)
-        quantizer = ABQuantizer(base.centres, weights)
+        quantizer = ABQuantizer.create(ab_prior(train_images, ABQuantizer.create()), recipe.rebalance)
     batches = ColorizeBatches(train_images, recipe, quantizer, config["seed"])
     if resume:
         model = load_checkpoint(

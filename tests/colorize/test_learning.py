@@ -11,7 +11,7 @@ from dldemo.apps.colorize.lab import lab_to_rgb
 from dldemo.apps.colorize.losses import rebalanced_cross_entropy
 from dldemo.apps.colorize.model import build_colorizer
 from dldemo.apps.colorize.predict import Colorizer
-from dldemo.apps.colorize.quantize import ABQuantizer, rebalancing_weights
+from dldemo.apps.colorize.quantize import ABQuantizer
 from dldemo.apps.colorize.recipes import Recipe
 from dldemo.apps.colorize.training import ColorizeBatches
 
@@ -36,8 +36,7 @@ def test_colorizer_learns_colour_from_lightness(loss):
     )
     quantizer = None
     if loss == "classification":
-        base = ABQuantizer.create()
-        quantizer = ABQuantizer(base.centres, rebalancing_weights(ab_prior(train, base)))
+        quantizer = ABQuantizer.create(ab_prior(train, ABQuantizer.create()))
     model = build_colorizer(quantizer.num_bins if quantizer else 2, width=recipe.width)
     model.compile(
         keras.optimizers.Adam(recipe.learning_rate),
