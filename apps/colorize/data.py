@@ -8,8 +8,8 @@ import cv2
 import numpy as np
 
 from dldemo.apps.colorize.lab import AB_SCALE, normalize_l, rgb_to_lab
-from dldemo.apps.colorize.model import OUTPUT_STRIDE
 from dldemo.apps.colorize.quantize import ABQuantizer
+from dldemo.shared.models.unet import OUTPUT_STRIDE
 
 WORKING_SIDE = 256  # images are seen with their long side at this size, in training and inference
 MIN_CHROMA = 4.0  # mean |ab| below this: a black-and-white photo, useless as a colour target

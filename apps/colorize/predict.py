@@ -12,8 +12,8 @@ from keras import layers, ops
 
 from dldemo.apps.colorize.data import fit_long_side
 from dldemo.apps.colorize.lab import AB_SCALE, combine, normalize_l, rgb_to_lab
-from dldemo.apps.colorize.model import DOWNSAMPLE
 from dldemo.apps.colorize.quantize import gamut_bins
+from dldemo.shared.models.unet import DOWNSAMPLE
 
 DEFAULT_TEMPERATURE = 0.38  # Zhang et al. 2016
 PAD_MULTIPLE = 4 * DOWNSAMPLE  # few distinct input shapes, so compiled predict functions are reused

@@ -38,6 +38,7 @@ def load_colorizer(weights: str | Path | None = None, temperature: float | None 
     import keras
 
     from dldemo.apps.colorize.losses import rebalanced_cross_entropy
+    from dldemo.apps.colorize.model import LightnessToGrey
     from dldemo.apps.colorize.predict import DEFAULT_TEMPERATURE, Colorizer, read_settings
 
     path = resolve_weights(weights)
@@ -46,7 +47,10 @@ def load_colorizer(weights: str | Path | None = None, temperature: float | None 
             path,
             safe_mode=True,
             compile=False,
-            custom_objects={"rebalanced_cross_entropy": rebalanced_cross_entropy},
+            custom_objects={
+                "rebalanced_cross_entropy": rebalanced_cross_entropy,
+                "LightnessToGrey": LightnessToGrey,
+            },
         )
     except Exception as error:  # Keras raises many types for corrupt or foreign files
         raise UserError(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import keras
 import numpy as np
-from keras import layers
+from keras import layers, ops
 
 from dldemo.shared.errors import UserError
 
@@ -57,6 +57,15 @@ def caffe_preprocess_grey(grey):
     """A 1-channel 0-255 grey tensor -> the 3-channel mean-subtracted input SqueezeNet expects."""
     rgb = layers.Concatenate(name="grey_to_bgr")([grey, grey, grey])
     return layers.Normalization(mean=CAFFE_MEAN_BGR, variance=(1.0, 1.0, 1.0), name="caffe_mean")(rgb)
+
+
+@keras.saving.register_keras_serializable(package="dldemo.shared")
+class CaffePreprocess(layers.Layer):
+    """RGB 0-255 -> BGR minus the ImageNet mean: the input SqueezeNet's converted Caffe weights expect."""
+
+    def call(self, rgb):
+        bgr = ops.flip(rgb, axis=-1)
+        return bgr - ops.convert_to_tensor(CAFFE_MEAN_BGR, dtype=bgr.dtype)
 
 
 def caffe_preprocess(rgb: np.ndarray) -> np.ndarray:

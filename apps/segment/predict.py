@@ -1,0 +1,60 @@
+"""Segment images with a trained network, and paint the result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import keras
+import numpy as np
+
+from dldemo.apps.segment.labels import LabelSpace
+from dldemo.shared.models.unet import DOWNSAMPLE
+
+PAD_MULTIPLE = 2 * DOWNSAMPLE  # few distinct input shapes, so compiled predict functions are reused
+
+
+@dataclass
+class Segmenter:
+    """A trained segment network with the label space it predicts."""
+
+    model: keras.Model
+    labels: LabelSpace
+
+    def logits(self, images: np.ndarray) -> np.ndarray:
+        """(N, H, W, 3) or (H, W, 3) RGB uint8 -> logits of the same size (images are padded, not resized)."""
+        batch = images[None] if images.ndim == 3 else images
+        height, width = batch.shape[1:3]
+        pad = ((0, 0), (0, -height % PAD_MULTIPLE), (0, -width % PAD_MULTIPLE), (0, 0))
+        padded = np.pad(batch, pad, mode="reflect").astype(np.float32)
+        out = np.asarray(self.model.predict_on_batch(padded))[:, :height, :width]
+        return out[0] if images.ndim == 3 else out
+
+    def segment(self, images: np.ndarray, max_side: int | None = None) -> np.ndarray:
+        """Class ids (uint8) of one image or a batch; with `max_side`, the network sees a smaller copy."""
+        if max_side is None or max(images.shape[-3:-1]) <= max_side:
+            return np.argmax(self.logits(images), axis=-1).astype(np.uint8)
+        height, width = images.shape[-3:-1]
+        scale = max_side / max(height, width)
+        size = (round(width * scale), round(height * scale))
+        frames = images[None] if images.ndim == 3 else images
+        small = np.stack([cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in frames])
+        logits = self.logits(small)
+        full = np.stack(
+            [cv2.resize(scores, (width, height), interpolation=cv2.INTER_LINEAR) for scores in logits]
+        )
+        labels = np.argmax(full.reshape(*full.shape[:3], -1), axis=-1).astype(np.uint8)
+        return labels[0] if images.ndim == 3 else labels
+
+
+def paint(labels: np.ndarray, palette: np.ndarray) -> np.ndarray:
+    """Class ids -> RGB with each class in its palette colour (ids outside the palette are black)."""
+    table = np.zeros((256, 3), np.uint8)
+    table[: len(palette)] = palette
+    return table[labels]
+
+
+def overlay(image: np.ndarray, labels: np.ndarray, palette: np.ndarray, opacity: float) -> np.ndarray:
+    """The image with the class colours blended over it at `opacity` (0 = image only, 1 = colours only)."""
+    blended = image.astype(np.float32) * (1 - opacity) + paint(labels, palette).astype(np.float32) * opacity
+    return np.clip(blended + 0.5, 0, 255).astype(np.uint8)
