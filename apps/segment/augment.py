@@ -24,7 +24,7 @@ def scale_crop(
     height, width = mask.shape
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
     image = cv2.resize(image, size, interpolation=cv2.INTER_LINEAR)
-    mask = cv2.resize(mask, size, interpolation=cv2.INTER_NEAREST)
+    mask = cv2.resize(mask, size, interpolation=cv2.INTER_NEAREST_EXACT)
     pad_h, pad_w = max(0, crop[0] - size[1]), max(0, crop[1] - size[0])
     if pad_h or pad_w:
         image = cv2.copyMakeBorder(image, 0, pad_h, 0, pad_w, cv2.BORDER_CONSTANT, value=0)
@@ -51,7 +51,7 @@ def jitter(image: np.ndarray, rng: np.random.Generator, strength: float = 0.25) 
     pixels = (pixels - mean) * contrast + mean
     grey = pixels @ np.asarray([0.299, 0.587, 0.114], np.float32)
     pixels = (pixels - grey[..., None]) * saturation + grey[..., None]
-    return np.clip(pixels, 0, 255).astype(np.uint8)
+    return np.clip(pixels + 0.5, 0, 255).astype(np.uint8)
 
 
 def augment(

@@ -6,8 +6,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from dldemo.apps.segment.datasets import SegmentationSet
 from dldemo.apps.segment.metrics import ConfusionMatrix
 from dldemo.apps.segment.predict import Segmenter
+from dldemo.shared.errors import UserError
 
 
 def score(segmenter: Segmenter, images: Sequence[np.ndarray], masks: Sequence[np.ndarray]) -> dict:
@@ -16,3 +18,20 @@ def score(segmenter: Segmenter, images: Sequence[np.ndarray], masks: Sequence[np
     for image, mask in zip(images, masks, strict=True):
         matrix.update(mask, segmenter.segment(image))
     return {"images": len(images), **matrix.scores(segmenter.labels.names)}
+
+
+def evaluate_split(
+    segmenter: Segmenter, split: SegmentationSet, *, limit: int | None = None, max_side: int | None = None
+) -> dict:
+    """Scores of a dataset split, read one pair at a time; its classes must be the model's."""
+    if split.labels.names != segmenter.labels.names:
+        raise UserError(
+            f"{split.name} has classes {', '.join(split.labels.names)} but the model predicts "
+            f"{', '.join(segmenter.labels.names)}: pass weights trained on this dataset"
+        )
+    matrix = ConfusionMatrix(segmenter.labels.num_classes)
+    count = min(len(split), limit or len(split))
+    for index in range(count):
+        image, mask = split.load(index)
+        matrix.update(mask, segmenter.segment(image, max_side))
+    return {"split": split.name, "images": count, **matrix.scores(segmenter.labels.names)}

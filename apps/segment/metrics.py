@@ -22,6 +22,9 @@ class ConfusionMatrix:
         if truth.shape != prediction.shape:
             raise ValueError(f"truth {truth.shape} and prediction {prediction.shape} differ in shape")
         valid = truth != IGNORE
+        for name, values in (("truth", truth[valid]), ("prediction", prediction[valid])):
+            if values.size and int(values.max()) >= self.num_classes:
+                raise ValueError(f"{name} holds class {int(values.max())}, but there are {self.num_classes}")
         pairs = truth[valid].astype(np.int64) * self.num_classes + prediction[valid]
         self.counts += np.bincount(pairs, minlength=self.num_classes**2).reshape(self.counts.shape)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import keras
@@ -11,7 +11,7 @@ import numpy as np
 from dldemo.apps.segment.labels import LabelSpace
 from dldemo.shared.models.unet import DOWNSAMPLE
 
-PAD_MULTIPLE = 2 * DOWNSAMPLE  # few distinct input shapes, so compiled predict functions are reused
+PAD_MULTIPLE = DOWNSAMPLE
 
 
 @dataclass
@@ -20,6 +20,7 @@ class Segmenter:
 
     model: keras.Model
     labels: LabelSpace
+    _compiled: dict = field(default_factory=dict, repr=False)
 
     def logits(self, images: np.ndarray) -> np.ndarray:
         """(N, H, W, 3) or (H, W, 3) RGB uint8 -> logits of the same size (images are padded, not resized)."""
@@ -27,8 +28,22 @@ class Segmenter:
         height, width = batch.shape[1:3]
         pad = ((0, 0), (0, -height % PAD_MULTIPLE), (0, -width % PAD_MULTIPLE), (0, 0))
         padded = np.pad(batch, pad, mode="reflect").astype(np.float32)
-        out = np.asarray(self.model.predict_on_batch(padded))[:, :height, :width]
+        out = self._predict(padded)[:, :height, :width]
         return out[0] if images.ndim == 3 else out
+
+    def _predict(self, batch: np.ndarray) -> np.ndarray:
+        """predict_on_batch with one compiled function per input shape.
+
+        Keras 3.15's bilinear resize fails when TensorFlow retraces a predict function with relaxed
+        (unknown) sizes, which it does at the second input shape; a function per shape always sees
+        concrete sizes (and on every backend a shape seen before is not compiled again).
+        """
+        function = self._compiled.get(batch.shape)
+        if function is None:
+            self.model.make_predict_function(force=True)
+            function = self._compiled[batch.shape] = self.model.predict_function
+        self.model.predict_function = function
+        return np.asarray(self.model.predict_on_batch(batch))
 
     def segment(self, images: np.ndarray, max_side: int | None = None) -> np.ndarray:
         """Class ids (uint8) of one image or a batch; with `max_side`, the network sees a smaller copy."""
@@ -36,7 +51,7 @@ class Segmenter:
             return np.argmax(self.logits(images), axis=-1).astype(np.uint8)
         height, width = images.shape[-3:-1]
         scale = max_side / max(height, width)
-        size = (round(width * scale), round(height * scale))
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
         frames = images[None] if images.ndim == 3 else images
         small = np.stack([cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in frames])
         logits = self.logits(small)

@@ -184,14 +184,16 @@ def render_panel(images: list[np.ndarray], masks: list[np.ndarray], labels: Labe
 
     scale = side / max(images[0].shape[:2])
     small = [cv2.resize(im, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) for im in images]
-    small_masks = [cv2.resize(m, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST) for m in masks]
+    small_masks = [
+        cv2.resize(m, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST_EXACT) for m in masks
+    ]
 
     def render(model: keras.Model) -> np.ndarray:
         segmenter = Segmenter(model, labels)
         tiles = []
         for image, mask, full in zip(small, small_masks, images, strict=True):
             predicted = cv2.resize(
-                segmenter.segment(full), image.shape[1::-1], interpolation=cv2.INTER_NEAREST
+                segmenter.segment(full), image.shape[1::-1], interpolation=cv2.INTER_NEAREST_EXACT
             )
             tiles += [
                 image,

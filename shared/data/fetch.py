@@ -71,14 +71,25 @@ def sha256_file(path: Path) -> str:
 
 
 def verify_dataset(name: str, root: str | os.PathLike[str] | None = None) -> VerifyReport:
-    """Recompute the hashes of every file the registry lists for ``name`` under the data root."""
+    """Recompute the hashes of every file the registry lists for ``name`` under the data root.
+
+    Files kept whole from an archive are those its fetch listed; a missing list counts as missing.
+    """
     spec = get_spec(name)
     folder = data_root(root) / spec.folder
     if not folder.is_dir():
         raise not_installed(name, f"not found at {folder}")
     report = VerifyReport(name, folder)
     texts = [(rel, hashlib.sha256(text.encode()).hexdigest()) for rel, text in spec.texts]
-    for rel, sha in spec.expected_files() + texts:
+    files = spec.expected_files() + texts
+    for src in spec.sources:
+        if src.keep:
+            kept = _kept_files(folder, src)
+            if kept is None:
+                report.missing.append(src.kept_manifest)
+            else:
+                files += kept
+    for rel, sha in files:
         status = _status(folder, rel, sha, spec)
         if status == "ok":
             report.ok += 1
@@ -124,6 +135,9 @@ def _status(folder: Path, rel: str, sha256: str | None, spec: DatasetSpec) -> st
 
 
 def _have(folder: Path, src: Source, spec: DatasetSpec) -> bool:
+    if src.keep:
+        kept = _kept_files(folder, src)
+        return kept is not None and all(_status(folder, rel, sha, spec) == "ok" for rel, sha in kept)
     if src.extract:
         rels = [(posixpath.join(src.dest, m.name), m.sha256) for m in src.members]
         return all(_status(folder, rel, sha, spec) == "ok" for rel, sha in rels)
@@ -169,6 +183,41 @@ def _fetch_archive(src: Source, folder: Path, on_bytes: Callable[[int], None]) -
             dest = folder / src.dest / member.name
             dest.parent.mkdir(parents=True, exist_ok=True)
             os.replace(found[0], dest)
+        if src.keep:
+            _keep(src, files, Path(scratch) / "files", folder)
+
+
+def _keep(src: Source, files: list[Path], extracted: Path, folder: Path) -> None:
+    """Move the extracted files under ``src.keep`` into place, then list them with their hashes."""
+    base = Path(os.path.realpath(extracted))
+    rels = {path: path.relative_to(base).as_posix() for path in files}
+    lines = [_kept_header(src)]
+    for prefix in src.keep:
+        chosen = [path for path, rel in rels.items() if rel == prefix or rel.startswith(prefix + "/")]
+        if not chosen:
+            raise UserError(f"{src.url} has no {prefix}: the archive is not laid out as expected; {_RETRY}")
+        for path in chosen:
+            rel = posixpath.join(src.dest, rels[path])
+            lines.append(f"{sha256_file(path)}  {rel}")
+            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, folder / rel)
+    manifest = folder / src.kept_manifest
+    part = manifest.with_name(manifest.name + ".part")
+    part.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.replace(part, manifest)  # written last and whole: it marks the archive as fully kept
+
+
+def _kept_header(src: Source) -> str:
+    return f"# files kept from {src.url}, sha256 {src.sha256}"
+
+
+def _kept_files(folder: Path, src: Source) -> list[tuple[str, str]] | None:
+    """(relpath, sha256) of the files kept from ``src``'s archive; None unless a fetch of it listed them."""
+    manifest = folder / src.kept_manifest
+    lines = manifest.read_text(encoding="utf-8").splitlines() if manifest.is_file() else []
+    if not lines or lines[0] != _kept_header(src):
+        return None
+    return [(rel, sha) for sha, rel in (line.split("  ", 1) for line in lines[1:])]
 
 
 def _check(path: Path, expected: str, what: str) -> None:

@@ -1,12 +1,15 @@
 """The dataset registry: what each dataset is, where it comes from and how it is laid out.
 
-Sources are immutable raw GitHub URLs at a pinned commit. Long file lists live in the ``*.tsv``
-manifests beside this module (``relpath<TAB>sha256<TAB>path at the source commit``, ``-`` for a file
-pinned by the commit only); they were generated from the SHA-256 manifest of the reference copy.
+Sources are immutable raw GitHub URLs at a pinned commit, or official archives pinned by their own
+SHA-256. Long file lists live in the ``*.tsv`` manifests beside this module (``relpath<TAB>sha256<TAB>path
+at the source commit``, ``-`` for a file pinned by the commit only); they were generated from the SHA-256
+manifest of the reference copy.
 """
 
 from __future__ import annotations
 
+import posixpath
+import urllib.parse
 from dataclasses import dataclass
 from importlib import resources
 
@@ -28,8 +31,13 @@ class Source:
     """One downloadable item.
 
     ``dest`` is relative to the dataset folder: the file itself, or for an archive (``extract``) the
-    folder that receives its ``members``. ``sha256`` is None for a file pinned by the commit only.
-    ``skip_lines`` drops that many leading lines after download (``sha256`` is of the result).
+    folder that receives its ``members``. ``sha256`` is None for a file pinned by the commit only; for
+    an archive it is the archive's own hash. ``skip_lines`` drops that many leading lines after download
+    (``sha256`` is of the result).
+
+    ``keep`` is for archives of thousands of files: every file under these archive paths (folders or
+    files) is kept, at its archive path under ``dest``. Such an archive must be pinned by ``sha256``;
+    the fetcher lists each kept file's hash in ``kept_manifest`` for ``dldemo data verify``.
     """
 
     url: str
@@ -38,6 +46,16 @@ class Source:
     extract: bool = False
     members: tuple[Member, ...] = ()
     skip_lines: int = 0
+    keep: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.keep and not (self.extract and self.sha256 and not self.members):
+            raise ValueError(f"{self.url}: keep needs an extracted archive pinned by sha256, without members")
+
+    @property
+    def kept_manifest(self) -> str:
+        """Where the fetcher lists the files kept from this archive, relative to the dataset folder."""
+        return _join(self.dest, f".{posixpath.basename(urllib.parse.urlparse(self.url).path)}.sha256")
 
 
 @dataclass(frozen=True)
@@ -46,6 +64,8 @@ class DatasetSpec:
 
     ``texts`` are small files written by the fetcher itself (relpath, content). ``alt_suffixes``
     are suffixes accepted in place of the suffix of a file with no known hash (a local re-encoding).
+    Files kept whole from an archive (``Source.keep``) are known only once fetched, so
+    ``expected_files`` leaves them out.
     """
 
     name: str
@@ -93,6 +113,9 @@ _BSDS500 = _raw("Sisso16/ssn_pytorch", "c4f9ac8c43397cbacbf2e2ba1505efafa769435d
 _FLICKR_TEXT = _raw("ainu412/Image-Captioning", "6dd649648d8cfc8272cc06e62475c11aa64d7127", "Flickr8k_text/")
 _SQUEEZENET_H5 = "squeezenet_weights_tf_dim_ordering_tf_kernels_notop.h5"
 _SPLITS3 = ("train", "val", "test_2016_flickr")
+_VOC = "VOCdevkit/VOC2012"
+_VOC_KEEP = tuple(f"{_VOC}/{d}" for d in ("JPEGImages", "SegmentationClass", "ImageSets/Segmentation"))
+_PETS = "https://www.robots.ox.ac.uk/~vgg/data/pets/data/"
 
 _SPECS = (
     DatasetSpec(
@@ -208,6 +231,55 @@ _SPECS = (
                 + _SQUEEZENET_H5,
                 dest=_SQUEEZENET_H5,
                 sha256="17154246284f555591549ac2c83e127abfbf4307dc4b0060fdaa2931d0fa38da",
+            ),
+        ),
+    ),
+    # The official archives, pinned by SHA-256 (the pins of torchvision's prototype datasets; the archives'
+    # MD5s match torchvision's VOCSegmentation and OxfordIIITPet pins). Only the folders used are kept.
+    DatasetSpec(
+        name="voc2012",
+        folder="voc2012",
+        description="Pascal VOC 2012 segmentation, 21 classes (train 1,464, val 1,449), ~2 GB",
+        licence="images under Flickr's terms of use; annotations by the PASCAL VOC project",
+        citation="Everingham, Van Gool, Williams, Winn, Zisserman, The PASCAL Visual Object Classes (VOC) "
+        "Challenge, IJCV 88(2), 2010",
+        layout=f"voc2012/{_VOC}/JPEGImages/<id>.jpg, voc2012/{_VOC}/SegmentationClass/<id>.png (palette "
+        f"indices 0-20, 255 = border), voc2012/{_VOC}/ImageSets/Segmentation/{{train,val,trainval}}.txt",
+        required=_VOC_KEEP,
+        sources=(
+            Source(
+                url="http://host.robots.ox.ac.uk/pascal/VOC/voc2012/VOCtrainval_11-May-2012.tar",
+                dest="",
+                sha256="e14f763270cf193d0b5f74b169f44157a4b0c6efa708f4dd0ff78ee691763bcb",
+                extract=True,
+                keep=_VOC_KEEP,
+            ),
+        ),
+    ),
+    DatasetSpec(
+        name="oxford-pets",
+        folder="oxford-pets",
+        description="Oxford-IIIT Pet cats and dogs with pet/background/border trimaps (trainval 3,680, "
+        "test 3,669), ~0.8 GB",
+        licence="CC BY-SA 4.0; the images' copyright remains with their owners",
+        citation="Parkhi, Vedaldi, Zisserman, Jawahar, Cats and Dogs, IEEE CVPR 2012",
+        layout="oxford-pets/images/<stem>.jpg, oxford-pets/annotations/trimaps/<stem>.png (1 = pet, "
+        "2 = background, 3 = border), oxford-pets/annotations/{trainval,test}.txt (stem first on each line)",
+        required=("images", "annotations/trimaps", "annotations/trainval.txt", "annotations/test.txt"),
+        sources=(
+            Source(
+                url=_PETS + "images.tar.gz",
+                dest="",
+                sha256="67195c5e1c01f1ab5f9b6a5d22b8c27a580d896ece458917e61d459337fa318d",
+                extract=True,
+                keep=("images",),
+            ),
+            Source(
+                url=_PETS + "annotations.tar.gz",
+                dest="",
+                sha256="52425fb6de5c424942b7626b428656fcbd798db970a937df61750c0f1d358e91",
+                extract=True,
+                keep=tuple(f"annotations/{n}" for n in ("trimaps", "trainval.txt", "test.txt", "list.txt")),
             ),
         ),
     ),

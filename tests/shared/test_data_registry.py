@@ -14,7 +14,16 @@ from dldemo.shared.data import DATASETS, data_root, dataset_path, verify_dataset
 from dldemo.shared.data.cli import data_group
 from dldemo.shared.errors import UserError
 
-NAMES = ("bsds500", "camvid", "multi30k", "tatoeba-fra-eng", "flickr8k", "squeezenet")
+NAMES = (
+    "bsds500",
+    "camvid",
+    "multi30k",
+    "tatoeba-fra-eng",
+    "flickr8k",
+    "squeezenet",
+    "voc2012",
+    "oxford-pets",
+)
 PINNED_URL = re.compile(r"^https://raw\.githubusercontent\.com/[\w.-]+/[\w.-]+/[0-9a-f]{40}/\S+$")
 
 
@@ -22,7 +31,7 @@ def real_root(name: str) -> Path:
     """DLDEMO_DATA when it holds dataset ``name``; the test is skipped otherwise."""
     root = os.environ.get("DLDEMO_DATA")
     if not root or not (Path(root) / DATASETS[name].folder).is_dir():
-        pytest.skip(f"DLDEMO_DATA not set or has no {name}: set DLDEMO_DATA=../shared/data")
+        pytest.skip(f"{name} is not under DLDEMO_DATA ({root or 'not set'}): `dldemo data fetch {name}`")
     return Path(root)
 
 
@@ -35,7 +44,7 @@ def reference_manifest(root: Path) -> dict[str, str]:
     return {path.removeprefix("./"): sha for sha, path in pairs}
 
 
-def test_registry_has_the_six_datasets() -> None:
+def test_registry_has_the_eight_datasets() -> None:
     assert set(DATASETS) == set(NAMES)
     assert DATASETS["squeezenet"].folder == "weights"
     assert all(spec.name == name for name, spec in DATASETS.items())
@@ -47,9 +56,9 @@ def test_spec_sources_are_pinned_and_well_formed(name: str) -> None:
     assert spec.description and "\n" not in spec.description
     assert spec.licence and spec.citation and spec.layout and spec.required
     for src in spec.sources:
-        assert PINNED_URL.match(src.url), src.url
+        assert PINNED_URL.match(src.url) or src.keep, src.url  # an archive kept whole is pinned by sha256
         assert src.sha256 is None or re.fullmatch(r"[0-9a-f]{64}", src.sha256)
-        assert src.extract == bool(src.members)
+        assert src.extract == bool(src.members or src.keep)
     rels = [rel for rel, _ in spec.expected_files()]
     assert len(rels) == len(set(rels))
     assert all(not rel.startswith("/") and ".." not in rel.split("/") for rel in rels)

@@ -1,0 +1,28 @@
+"""Offline inputs for `dldemo run segment`: CamVid test frames when the dataset is installed, else
+scikit-image's bundled colour photos (no street scenes, so the model has little to recognise there)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dldemo.shared.data import data_root, list_images, read_image_rgb
+from dldemo.shared.errors import UserError
+
+SKIMAGE_NAMES = ("rocket", "astronaut", "coffee", "chelsea")
+CAMVID_SAMPLES = 24  # every 10th CamVid test frame
+
+
+def sample_photos() -> list[tuple[str, np.ndarray]]:
+    """(name, RGB uint8) pairs: street scenes from CamVid's test split if present, else skimage's photos."""
+    folder = data_root(None) / "camvid" / "test" / "images"
+    try:
+        paths = list_images(folder)[::10][:CAMVID_SAMPLES]
+    except UserError:
+        import skimage.data
+
+        print(
+            "segment: CamVid is not installed, so the samples are scikit-image photos, not street scenes; "
+            "`dldemo data fetch camvid` gets street scenes"
+        )
+        return [(name, getattr(skimage.data, name)()[..., :3]) for name in SKIMAGE_NAMES]
+    return [(p.stem, image) for p in paths if (image := read_image_rgb(p)) is not None]
