@@ -10,6 +10,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from dldemo.apps.segment.losses import MaskedCrossEntropy
 from dldemo.shared.models.squeezenet import CaffePreprocess, squeezenet_features
 from dldemo.shared.models.unet import (
     OUTPUT_STRIDE,
@@ -42,3 +43,8 @@ def build_segmenter(num_classes: int, *, width: int = 32, encoder: str = "squeez
     x = layers.Conv2D(num_classes, 1, name="head")(x)
     logits = layers.UpSampling2D(OUTPUT_STRIDE, interpolation="bilinear", name="logits", dtype="float32")(x)
     return keras.Model(inputs, logits, name=MODEL_NAME)
+
+
+def custom_objects() -> dict:
+    """The classes a saved segmenter (with its loss) needs to load in safe mode."""
+    return {"MaskedCrossEntropy": MaskedCrossEntropy, "CaffePreprocess": CaffePreprocess}

@@ -12,7 +12,7 @@ from dldemo.apps.segment.datasets import SegmentationSet, open_split
 from dldemo.apps.segment.evaluate import score
 from dldemo.apps.segment.labels import LabelSpace
 from dldemo.apps.segment.losses import MaskedCrossEntropy, class_frequencies, median_frequency_weights
-from dldemo.apps.segment.model import build_segmenter
+from dldemo.apps.segment.model import build_segmenter, custom_objects
 from dldemo.apps.segment.predict import Segmenter
 from dldemo.apps.segment.recipes import PRESETS, Recipe
 from dldemo.shared.data import dataset_path
@@ -152,12 +152,6 @@ def prepare(
         )
     print(f"segment: {labels.num_classes} classes, encoder {recipe.encoder}, run {run.path}")
     return Session(run, model, labels, batches, val_images, val_masks, recipe.epochs, bool(resume))
-
-
-def custom_objects() -> dict:
-    from dldemo.shared.models.squeezenet import CaffePreprocess
-
-    return {"MaskedCrossEntropy": MaskedCrossEntropy, "CaffePreprocess": CaffePreprocess}
 
 
 def train(session: Session, callbacks=()) -> list[dict]:

@@ -13,7 +13,7 @@ from dldemo.apps.segment.evaluate import score
 from dldemo.apps.segment.labels import CAMVID, IGNORE, LabelSpace
 from dldemo.apps.segment.losses import MaskedCrossEntropy
 from dldemo.apps.segment.metrics import ConfusionMatrix
-from dldemo.apps.segment.model import build_segmenter
+from dldemo.apps.segment.model import build_segmenter, custom_objects
 from dldemo.apps.segment.predict import Segmenter
 from dldemo.apps.segment.recipes import Recipe
 
@@ -137,7 +137,7 @@ def test_tiny_preset_trains_end_to_end_on_a_camvid_style_folder(tmp_path):
 
     with fast_random_init():
         reloaded = keras.saving.load_model(
-            session.run_dir.checkpoint_path, safe_mode=True, custom_objects=training.custom_objects()
+            session.run_dir.checkpoint_path, safe_mode=True, custom_objects=custom_objects()
         )
     assert isinstance(reloaded.loss, MaskedCrossEntropy)
     assert reloaded.loss.class_weights == weights

@@ -8,9 +8,8 @@ import pytest
 
 from dldemo.apps.segment.labels import CAMVID, IGNORE, LabelSpace
 from dldemo.apps.segment.losses import MaskedCrossEntropy
-from dldemo.apps.segment.model import build_segmenter
+from dldemo.apps.segment.model import build_segmenter, custom_objects
 from dldemo.apps.segment.predict import Segmenter, overlay, paint
-from dldemo.apps.segment.training import custom_objects
 from dldemo.shared.data import dataset_path
 from dldemo.shared.errors import UserError
 from dldemo.shared.models.squeezenet import (
