@@ -20,22 +20,21 @@ LEGEND_BACKGROUND = (24, 24, 24)
 def legend(labels: LabelSpace, height: int, shares: np.ndarray | None = None) -> np.ndarray:
     """A panel `height` tall listing each class beside its colour swatch (and its share of the frame)."""
     rows = labels.num_classes
-    scale = min(font_scale(height), 0.8 * height / (rows * 40))
+    row_h = max(1, height // rows)
+    _, above, below = text_size("Ag", 1.0)
+    scale = min(font_scale(height), 0.7 * row_h / (above + below))  # the text fits its row
+    names = list(labels.names)
+    if shares is not None:
+        names = [f"{name} {100 * share:.0f}%" for name, share in zip(names, shares, strict=True)]
+    swatch = max(1, row_h - 4)
+    width = 8 + swatch + 8 + max(text_size(n, scale)[0] for n in names) + 8
+    panel = np.full((height, width, 3), LEGEND_BACKGROUND, np.uint8)
     _, above, below = text_size("Ag", scale)
-    row_h = max(height // max(rows, 1), above + below + 4)
-    names = [
-        name if shares is None else f"{name} {100 * share:.0f}%"
-        for name, share in zip(labels.names, shares if shares is not None else [0] * rows, strict=True)
-    ]
-    swatch = row_h - 6
-    width = 12 + swatch + max(text_size(n, scale)[0] for n in names) + 12
-    panel = np.full((max(height, row_h * rows), width, 3), LEGEND_BACKGROUND, np.uint8)
     for i, (name, colour) in enumerate(zip(names, labels.palette, strict=True)):
-        top = i * row_h + 3
+        top = i * row_h + (row_h - swatch) // 2
         panel[top : top + swatch, 8 : 8 + swatch] = colour
-        baseline = top + (swatch + above - below) // 2
-        put_text(panel, name, (16 + swatch, baseline), scale, (235, 235, 235))
-    return panel[:height] if panel.shape[0] > height else panel
+        put_text(panel, name, (16 + swatch, top + (swatch + above - below) // 2), scale, (235, 235, 235))
+    return panel
 
 
 def class_shares(labels: np.ndarray, num_classes: int) -> np.ndarray:
