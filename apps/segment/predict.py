@@ -62,6 +62,27 @@ class Segmenter:
         return labels[0] if images.ndim == 3 else labels
 
 
+def softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
+
+
+def test_time_augmented(segmenter: Segmenter, image: np.ndarray, scales: tuple[float, ...]) -> np.ndarray:
+    """Class ids of one image from class probabilities averaged over rescaled and mirrored copies."""
+    height, width = image.shape[:2]
+    total = np.zeros((height, width, segmenter.labels.num_classes), np.float32)
+    for scale in scales:
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        resized = cv2.resize(image, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+        for mirrored in (False, True):
+            view = np.ascontiguousarray(resized[:, ::-1]) if mirrored else resized
+            probabilities = softmax(segmenter.logits(view))
+            if mirrored:
+                probabilities = probabilities[:, ::-1]
+            total += cv2.resize(probabilities, (width, height), interpolation=cv2.INTER_LINEAR)
+    return np.argmax(total, axis=-1).astype(np.uint8)
+
+
 def paint(labels: np.ndarray, palette: np.ndarray) -> np.ndarray:
     """Class ids -> RGB with each class in its palette colour (ids outside the palette are black)."""
     table = np.zeros((256, 3), np.uint8)

@@ -199,3 +199,19 @@ def test_paint_and_overlay():
 def test_segment_at_a_small_size_handles_elongated_frames(scratch_model):
     segmenter = Segmenter(scratch_model, RGB)
     assert segmenter.segment(rgb_images((10, 400, 3)), max_side=32).shape == (10, 400)
+
+
+def test_test_time_augmentation_keeps_regions_in_place():
+    from dldemo.apps.segment.predict import test_time_augmented
+
+    segmenter = Segmenter(colour_channels_model(), RGB)
+    image = np.zeros((48, 64, 3), np.uint8)
+    image[:, :20] = (200, 10, 10)  # left red: a mirrored view mapped back wrongly would move it right
+    image[:, 20:] = (10, 10, 200)
+    image[30:, 40:] = (10, 200, 10)
+    expected = np.argmax(image, -1)
+    predicted = test_time_augmented(segmenter, image, (0.75, 1.0, 1.25))
+    assert predicted.shape == (48, 64)
+    inside = np.ones_like(expected, bool)  # away from the resampled edges
+    inside[:, 18:23] = inside[28:33, 38:] = inside[28:, 38:43] = False
+    np.testing.assert_array_equal(predicted[inside], expected[inside])
