@@ -29,6 +29,15 @@ class_weight_option = click.option(
     default=None,
     help="Median frequency balancing exponent: 1 = SegNet's weights, 0 = none (preset default 0.5).",
 )
+learning_rate_option = click.option(
+    "--learning-rate", type=click.FloatRange(min=0, min_open=True), default=None, help="Peak learning rate."
+)
+init_weights_option = click.option(
+    "--init-weights",
+    type=click.Path(exists=True),
+    default=None,
+    help="Fine-tune these segment weights (.keras or run) instead of starting from ImageNet.",
+)
 encoder_option = click.option(
     "--encoder",
     type=click.Choice(("squeezenet", "scratch")),
@@ -54,6 +63,8 @@ def run(source, output, max_frames, weights, max_side):
 @train_options
 @class_weight_option
 @encoder_option
+@learning_rate_option
+@init_weights_option
 def train(**options):
     """Train a segmenter on CamVid (default), Pascal VOC, Oxford-IIIT Pet or an images/ + masks/ folder."""
     from dldemo.apps.segment import training
@@ -113,6 +124,8 @@ def spread(items: list, count: int) -> list:
 @record_options
 @class_weight_option
 @encoder_option
+@learning_rate_option
+@init_weights_option
 @click.option(
     "--panel-images",
     type=click.IntRange(min=1, max=8),

@@ -15,6 +15,7 @@ from dldemo.apps.segment.losses import MaskedCrossEntropy, class_frequencies, me
 from dldemo.apps.segment.model import build_segmenter, custom_objects
 from dldemo.apps.segment.predict import Segmenter
 from dldemo.apps.segment.recipes import PRESETS, Recipe
+from dldemo.apps.segment.weights import load_segmenter
 from dldemo.shared.data import dataset_path
 from dldemo.shared.errors import UserError
 from dldemo.shared.models.squeezenet import WEIGHTS_FILE, load_squeezenet_weights
@@ -97,16 +98,26 @@ def prepare(
     seed: int,
     class_weight_power: float | None = None,
     encoder: str | None = None,
+    learning_rate: float | None = None,
+    init_weights: str | None = None,
     mixed_precision: bool = False,
 ) -> Session:
-    """Build (or reopen) a run: pairs, class weights, model and data, all from the config."""
+    """Build (or reopen) a run: pairs, class weights, model and data, all from the config.
+
+    `init_weights` (a .keras file or run) fine-tunes a trained segmenter with a fresh optimizer and schedule.
+    """
     if resume:
         run = open_run_dir(resume, app=APP)
         config = run.config()
         if epochs is not None:  # extends the run; a decayed learning rate stays at its final value
             config["recipe"]["epochs"] = epochs
     else:
-        overrides = {"epochs": epochs, "class_weight_power": class_weight_power, "encoder": encoder}
+        overrides = {
+            "epochs": epochs,
+            "class_weight_power": class_weight_power,
+            "encoder": encoder,
+            "learning_rate": learning_rate,
+        }
         recipe = Recipe(
             **{**asdict(PRESETS[preset]), **{k: v for k, v in overrides.items() if v is not None}}
         )
@@ -115,6 +126,7 @@ def prepare(
             "recipe": asdict(recipe),
             "data": data,
             "seed": seed,
+            "init_weights": str(init_weights) if init_weights else None,
             "backend": keras.backend.backend(),
         }
     recipe = Recipe(**config["recipe"])
@@ -139,10 +151,18 @@ def prepare(
         weights = median_frequency_weights(frequencies, recipe.class_weight_power)
         config["labels"] = labels.to_json()
         config["class_weights"] = weights.round(4).tolist()
+        if config["init_weights"]:
+            model = load_segmenter(config["init_weights"]).model
+            if model.output_shape[-1] != labels.num_classes:
+                raise UserError(
+                    f"{config['init_weights']} predicts {model.output_shape[-1]} classes but "
+                    f"{train_split.name} has {labels.num_classes}: fine-tune weights trained on this dataset"
+                )
+        else:
+            model = build_segmenter(labels.num_classes, width=recipe.width, encoder=recipe.encoder)
+            if recipe.encoder == "squeezenet":
+                load_squeezenet_weights(model, dataset_path("squeezenet") / WEIGHTS_FILE)
         run = create_run_dir(APP, config, run_dir=run_dir)
-        model = build_segmenter(labels.num_classes, width=recipe.width, encoder=recipe.encoder)
-        if recipe.encoder == "squeezenet":
-            load_squeezenet_weights(model, dataset_path("squeezenet") / WEIGHTS_FILE)
         schedule = keras.optimizers.schedules.CosineDecay(
             recipe.learning_rate, recipe.steps_per_epoch * recipe.epochs, alpha=0.01
         )

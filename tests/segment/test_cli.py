@@ -161,3 +161,22 @@ def test_a_run_directory_loads_with_its_classes(trained_run):
 
     segmenter = load_segmenter(trained_run)
     assert isinstance(segmenter.model, keras.Model) and segmenter.labels == CAMVID
+
+
+def test_fine_tuning_starts_from_the_given_weights(trained_run, camvid_folder, tmp_path, capsys):
+    from dldemo.apps.segment.model import build_segmenter
+    from dldemo.apps.segment.weights import load_segmenter
+
+    start = load_segmenter(trained_run).model.get_layer("head").get_weights()[0]
+    run = tmp_path / "finetune"
+    args = ("train", "segment", "--preset", "tiny", "--data", camvid_folder, "--epochs", 1)
+    assert dldemo(*args, "--init-weights", trained_run, "--learning-rate", 1e-9, "--run-dir", run) == 0
+    assert json.loads((run / "config.json").read_text())["init_weights"] == str(trained_run)
+    tuned = load_segmenter(run / "checkpoint.keras").model.get_layer("head").get_weights()[0]
+    np.testing.assert_allclose(tuned, start, atol=1e-5)  # a vanishing learning rate keeps the start
+
+    three = tmp_path / "three.keras"
+    build_segmenter(3, width=8, encoder="scratch").save(three)
+    assert dldemo(*args, "--init-weights", three, "--run-dir", tmp_path / "bad") == 2
+    assert "predicts 3 classes" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()  # nothing half-made is left behind
