@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import keras
 import numpy as np
@@ -20,12 +20,11 @@ from dldemo.shared.models.squeezenet import WEIGHTS_FILE, load_squeezenet_weight
 from dldemo.shared.train import (
     RunDir,
     SeededBatches,
-    configure_distribution,
     create_run_dir,
-    enable_mixed_precision,
     fit,
     load_checkpoint,
     open_run_dir,
+    prepare_devices,
 )
 
 APP = "colorize"
@@ -93,9 +92,7 @@ def prepare(
             config["recipe"]["epochs"] = epochs
     else:
         overrides = {"epochs": epochs, "rebalance": rebalance}
-        recipe = Recipe(
-            **{**asdict(PRESETS[preset]), **{k: v for k, v in overrides.items() if v is not None}}
-        )
+        recipe = replace(PRESETS[preset], **{k: v for k, v in overrides.items() if v is not None})
         config = {
             "preset": preset,
             "recipe": asdict(recipe),
@@ -105,13 +102,7 @@ def prepare(
             "backend": keras.backend.backend(),
         }
     recipe = Recipe(**config["recipe"])
-    enable_mixed_precision(mixed_precision)
-    devices = configure_distribution()
-    if recipe.batch_size % devices:
-        raise UserError(
-            f"batch size {recipe.batch_size} does not split over {devices} devices: "
-            "pick a preset whose batch size is a multiple of the device count"
-        )
+    prepare_devices(recipe.batch_size, mixed_precision)
     train_paths, val_paths = folder_photos(config["data"]) if config["data"] else recipe_photos(None)
     if recipe.max_images:
         train_paths = train_paths[: recipe.max_images]

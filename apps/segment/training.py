@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import keras
 import numpy as np
@@ -22,12 +22,11 @@ from dldemo.shared.models.squeezenet import WEIGHTS_FILE, load_squeezenet_weight
 from dldemo.shared.train import (
     RunDir,
     SeededBatches,
-    configure_distribution,
     create_run_dir,
-    enable_mixed_precision,
     fit,
     load_checkpoint,
     open_run_dir,
+    prepare_devices,
 )
 
 APP = "segment"
@@ -118,9 +117,7 @@ def prepare(
             "encoder": encoder,
             "learning_rate": learning_rate,
         }
-        recipe = Recipe(
-            **{**asdict(PRESETS[preset]), **{k: v for k, v in overrides.items() if v is not None}}
-        )
+        recipe = replace(PRESETS[preset], **{k: v for k, v in overrides.items() if v is not None})
         config = {
             "preset": preset,
             "recipe": asdict(recipe),
@@ -130,13 +127,7 @@ def prepare(
             "backend": keras.backend.backend(),
         }
     recipe = Recipe(**config["recipe"])
-    enable_mixed_precision(mixed_precision)
-    devices = configure_distribution()
-    if recipe.batch_size % devices:
-        raise UserError(
-            f"batch size {recipe.batch_size} does not split over {devices} devices: "
-            "pick a preset whose batch size is a multiple of the device count"
-        )
+    prepare_devices(recipe.batch_size, mixed_precision)
     train_split, val_split = open_split(config["data"], "train"), open_split(config["data"], "val")
     if train_split.labels != val_split.labels:
         raise UserError(f"{train_split.name} and {val_split.name} use different classes")

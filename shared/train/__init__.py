@@ -2,7 +2,7 @@
 
 from dldemo.shared.train.checkpoint import load_checkpoint, save_checkpoint
 from dldemo.shared.train.dataset import SeededBatches
-from dldemo.shared.train.distribute import configure_distribution, enable_mixed_precision
+from dldemo.shared.train.distribute import configure_distribution, enable_mixed_precision, prepare_devices
 from dldemo.shared.train.fit import fit
 from dldemo.shared.train.rundir import RunDir, create_run_dir, open_run_dir
 from dldemo.shared.train.seeding import seed_everything
@@ -16,6 +16,7 @@ __all__ = [
     "fit",
     "load_checkpoint",
     "open_run_dir",
+    "prepare_devices",
     "save_checkpoint",
     "seed_everything",
 ]

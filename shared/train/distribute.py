@@ -52,3 +52,17 @@ def configure_distribution(devices: Sequence[str] | None = None) -> int:
         return 1
     keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
     return len(devices)
+
+
+def prepare_devices(batch_size: int, mixed_precision: bool) -> int:
+    """Set the compute precision and data parallelism of a run; UserError if the batch does not split."""
+    from dldemo.shared.errors import UserError
+
+    enable_mixed_precision(mixed_precision)
+    devices = configure_distribution()
+    if batch_size % devices:
+        raise UserError(
+            f"batch size {batch_size} does not split over {devices} devices: "
+            "pick a preset whose batch size is a multiple of the device count"
+        )
+    return devices
