@@ -1,0 +1,42 @@
+"""``dldemo run atari``: the agent plays in a window (or into an MP4) at the game's native 60 fps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from dldemo.apps.atari.games import action_names, display_name
+from dldemo.apps.atari.play import NATIVE_FPS, Moment, play
+from dldemo.apps.atari.render import render
+from dldemo.apps.atari.weights import Agent
+from dldemo.shared.live import has_display, run_live
+from dldemo.shared.live.sources import FrameSource
+
+
+def run_atari(
+    agent: Agent,
+    *,
+    output: str | Path | None = None,
+    max_frames: int | None = None,
+    seed: int = 0,
+    epsilon: float = 0.0,
+) -> Path | None:
+    """Play games until q (window) or one game / ``max_frames`` frames (MP4); returns the video path."""
+    names = action_names(agent.game)
+    to_window = output is None and has_display()
+    latest: list[Moment] = []
+
+    def frames():
+        for moment in play(agent.model, agent.game, agent.settings, seed=seed, epsilon=epsilon,
+                           games=None if to_window else 1):  # fmt: skip
+            latest[:] = [moment]
+            yield moment.frame
+
+    def process(_frame: np.ndarray) -> tuple[np.ndarray, list[str]]:
+        moment = latest[0]
+        title = f"{display_name(agent.game)} · game {moment.game}"
+        return render(moment, names), [title, f"score {moment.score:g}", f"action {names[moment.action]}"]
+
+    source = FrameSource(f"{agent.game} (agent)", frames, fps=NATIVE_FPS, count=None)
+    return run_live(app="atari", source=source, process=process, output=output, max_frames=max_frames)

@@ -1,0 +1,67 @@
+"""Train-and-record: a short greedy clip at every milestone of training, stitched into one captioned MP4."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dldemo.apps.atari.games import action_names
+from dldemo.apps.atari.play import NATIVE_FPS, play
+from dldemo.apps.atari.render import render
+from dldemo.apps.atari.training import Session
+from dldemo.shared.live import draw_hud
+from dldemo.shared.live.video import Mp4Writer
+from dldemo.shared.record import captioned, plot_learning_curve
+
+
+def short_count(steps: int) -> str:
+    """12_345 -> "12k", 2_500_000 -> "2.5M"."""
+    if steps >= 1_000_000:
+        return f"{steps / 1_000_000:.3g}M"
+    return f"{steps / 1000:.3g}k" if steps >= 1000 else str(steps)
+
+
+class ClipRecorder:
+    """A ``training.train`` hook: every ``every`` steps, ``seconds`` of one greedy game, captioned with
+    the step count and the test return so far."""
+
+    def __init__(self, session: Session, path: str | Path, *, every: int, seconds: float = 8.0) -> None:
+        self.every, self.frames = every, max(1, round(seconds * NATIVE_FPS))
+        self.names = action_names(session.game)
+        self.writer = Mp4Writer(path, NATIVE_FPS)
+        self.next_at = session.step
+        self.clips = 0
+
+    @property
+    def path(self) -> Path:
+        return self.writer.path
+
+    def __call__(self, session: Session, logs: dict) -> None:
+        if session.step < self.next_at:
+            return
+        self.next_at = session.step + self.every
+        session.learner.sync()
+        test_return = logs.get("test_return")
+        caption = f"after {short_count(session.step)} steps · {session.state['seconds'] / 60:.1f} min" + (
+            f" · test return {test_return:.1f}" if test_return is not None else ""
+        )
+        clip = play(session.learner.model, session.game, session.settings, seed=self.clips, games=1)
+        for i, moment in enumerate(clip):
+            if i >= self.frames:
+                break
+            shown = draw_hud(
+                render(moment, self.names), [f"score {moment.score:g}", self.names[moment.action]]
+            )
+            self.writer.write(captioned(shown, caption))
+        self.clips += 1
+
+    def close(self, session: Session) -> tuple[Path, Path]:
+        """Finish the video and draw the learning curve; returns both paths."""
+        video = self.writer.close()
+        curve = plot_learning_curve(
+            session.run_dir.history(),
+            session.run_dir.media_dir / "learning_curve.png",
+            x_key="step",
+            keys=["train_return", "test_return", "loss"],
+            title=f"{session.game}: {session.recipe.algo} ({session.recipe.envs} envs)",
+        )
+        return video, curve
