@@ -213,9 +213,10 @@ def _log_row(session: Session, window: dict, elapsed: float, epsilon: float) -> 
 
 
 def _keep_best(session: Session, logs: dict) -> None:
-    """best.keras: the weights with the highest test return so far (10 greedy episodes)."""
+    """best.keras: the weights with the highest test return so far (10 greedy games); on a tie the later,
+    longer-trained weights win."""
     test_return = logs["test_return"]
-    if test_return is not None and (session.state["best"] is None or test_return > session.state["best"]):
+    if test_return is not None and (session.state["best"] is None or test_return >= session.state["best"]):
         session.state["best"] = test_return
         session.state["best_step"] = session.step
         session.learner.sync()

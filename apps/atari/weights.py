@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -41,6 +42,15 @@ def saved_config(model_path: Path) -> dict:
     return {}
 
 
+def saved_model_name(path: Path) -> str | None:
+    """The model name in a .keras file's config, read without building anything (None if unreadable)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return json.loads(archive.read("config.json"))["config"]["name"]
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return None
+
+
 def load_agent(weights: str | Path | None, game: str | None) -> Agent:
     """The agent for ``game`` (default: the game the weights were trained on, else Pong)."""
     from dldemo.apps.atari.network import MODEL_NAME, custom_objects
@@ -57,11 +67,12 @@ def load_agent(weights: str | Path | None, game: str | None) -> Agent:
         path = shipped
     else:
         path = resolve_weights(weights, app="atari", shipped=SHIPPED_DIR / "pong.keras")
-    model = load_keras_model(path, custom_objects())
-    if model.name != MODEL_NAME:
+    name = saved_model_name(path)
+    if name not in (None, MODEL_NAME):
         raise UserError(
-            f"{path} holds a '{model.name}' model, not an Atari agent: pass weights from `dldemo train atari`"
+            f"{path} holds a '{name}' model, not an Atari agent: pass weights from `dldemo train atari`"
         )
+    model = load_keras_model(path, custom_objects())
     config = saved_config(path)
     trained_on = config.get("game")
     game = requested or trained_on or "pong"

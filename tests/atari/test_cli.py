@@ -1,0 +1,83 @@
+"""The atari app through the CLI: run and record write decodable videos; user errors are one line."""
+
+import json
+
+import pytest
+
+from dldemo.apps.atari.learner import compile_q_network
+from dldemo.apps.atari.network import build_q_network
+from dldemo.apps.atari.recording import short_count
+from dldemo.shared.cli import main
+from dldemo.shared.live import read_video_frames
+
+
+def dldemo(*args: str) -> int:
+    """Run the CLI in-process; return its exit status."""
+    try:
+        main([str(a) for a in args])
+    except SystemExit as done:
+        return int(done.code or 0)
+    return 0
+
+
+def test_run_writes_the_requested_frames_of_the_shipped_agent(tmp_path, capsys):
+    video = tmp_path / "pong.mp4"
+    assert dldemo("run", "atari", "--output", video, "--max-frames", 90) == 0
+    frames = read_video_frames(video)
+    assert len(frames) == 90
+    assert frames[0].shape == (630, 780, 3)  # the Q-value bars beside the screen enlarged 3x
+    assert f"wrote {video} (90 frames)" in capsys.readouterr().out
+
+
+def test_record_stitches_one_captioned_clip_per_milestone(tmp_path, capsys):
+    video = tmp_path / "training.mp4"
+    args = ["--preset", "tiny", "--steps", 512, "--clip-every", 1, "--clip-seconds", 0.25]
+    assert dldemo("record", "atari", "--run-dir", tmp_path / "run", "--output", video, *args) == 0
+    out = capsys.readouterr().out
+    clips = int(out.split("(")[-1].split(" clips")[0])
+    assert clips >= 1
+    assert len(read_video_frames(video)) == clips * 15  # 0.25 s at 60 fps each
+    assert (tmp_path / "run" / "media" / "learning_curve.png").is_file()
+
+
+def test_eval_json_has_the_contracted_keys(tmp_path, capsys):
+    assert dldemo("eval", "atari", "--episodes", 1, "--json", "--epsilon", 1.0) == 0
+    metrics = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert {"mean_return", "std_return", "episodes"} <= metrics.keys() and metrics["episodes"] == 1
+    assert -21 <= metrics["mean_return"] <= -15  # a random player loses at Pong
+
+
+@pytest.mark.parametrize("verb", ["train", "eval", "run"])
+def test_an_unknown_game_lists_the_games(verb, capsys):
+    assert dldemo(verb, "atari", "--game", "pongg") == 2
+    err = capsys.readouterr().err
+    assert "unknown Atari game 'pongg'" in err and "breakout" in err and "Traceback" not in err
+
+
+def test_weights_for_another_action_count_are_refused(tmp_path, capsys):
+    path = tmp_path / "breakout-like.keras"
+    compile_q_network(build_q_network(4, width=16), learning_rate=1e-3, loss="mse").save(path)
+    assert dldemo("eval", "atari", "--game", "pong", "--weights", path) == 2
+    err = capsys.readouterr().err
+    assert "4 actions but pong has 6" in err
+
+
+def test_weights_of_another_app_are_refused(tmp_path, capsys):
+    from dldemo.assets import ASSETS_DIR
+
+    assert dldemo("eval", "atari", "--weights", ASSETS_DIR / "colorize" / "colorizer.keras") == 2
+    assert "not an Atari agent" in capsys.readouterr().err
+
+
+def test_no_shipped_agent_for_a_game_says_how_to_train_one(capsys):
+    assert dldemo("eval", "atari", "--game", "breakout") == 2
+    assert "dldemo train atari --game breakout" in capsys.readouterr().err
+
+
+def test_resume_without_a_checkpoint_is_a_clear_error(tmp_path, capsys):
+    assert dldemo("train", "atari", "--resume", tmp_path) == 2
+    assert "not a run folder" in capsys.readouterr().err
+
+
+def test_short_counts():
+    assert [short_count(n) for n in (950, 12_345, 2_500_000)] == ["950", "12.3k", "2.5M"]

@@ -1,0 +1,63 @@
+"""A training run: Ctrl-C saves a checkpoint, --resume restores it exactly and finishes the run."""
+
+import json
+
+import numpy as np
+import pytest
+
+from dldemo.apps.atari import training
+from dldemo.shared.errors import UserError
+
+
+class Interrupt:
+    """A hook that presses Ctrl-C at its ``at``-th call and remembers the weights at that moment."""
+
+    def __init__(self, at: int) -> None:
+        self.at, self.calls, self.weights = at, 0, None
+
+    def __call__(self, session, logs) -> None:
+        self.calls += 1
+        if self.calls == self.at:
+            session.learner.sync()
+            self.weights = [w.copy() for w in session.learner.model.get_weights()]
+            raise KeyboardInterrupt
+
+
+def test_interrupt_then_resume_continues_where_it_stopped(tmp_path):
+    run_dir = tmp_path / "run"
+    session = training.prepare(preset="tiny", steps=1536, run_dir=str(run_dir), seed=3)
+    interrupt = Interrupt(at=2)
+    training.train(session, hooks=[interrupt], log_seconds=0)
+    state = json.loads((run_dir / "state.json").read_text())
+    assert 0 < state["step"] < 1536 and (run_dir / "checkpoint.keras").is_file()
+    rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    assert [row["step"] for row in rows][-1] == state["step"]
+
+    resumed = training.prepare(resume=str(run_dir))
+    assert resumed.step == state["step"] and resumed.seed == 3 and resumed.game == "pong"
+    for saved, restored in zip(interrupt.weights, resumed.learner.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(saved, restored)
+    assert int(resumed.learner.model.optimizer.iterations) == state["iterations"] * resumed.recipe.epochs * (
+        resumed.recipe.minibatches
+    )
+    assert np.random.default_rng().bit_generator.state != state["rng"]
+    assert training._generator(resumed).bit_generator.state == state["rng"]
+
+    training.train(resumed, log_seconds=0)
+    final = json.loads((run_dir / "state.json").read_text())
+    steps = [json.loads(line)["step"] for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    assert final["step"] >= 1536 and steps == sorted(steps) and steps[-1] == final["step"]
+
+
+def test_resuming_a_folder_without_a_checkpoint_says_so(tmp_path):
+    with pytest.raises(UserError, match="not a run folder"):
+        training.prepare(resume=str(tmp_path))
+
+
+def test_a_corrupt_checkpoint_is_a_clear_error(tmp_path):
+    run_dir = tmp_path / "run"
+    session = training.prepare(preset="tiny", steps=256, run_dir=str(run_dir))
+    training.train(session, log_seconds=0)
+    (run_dir / "checkpoint.keras").write_bytes(b"not a zip file")
+    with pytest.raises(UserError, match="corrupt"):
+        training.prepare(resume=str(run_dir))
