@@ -25,12 +25,28 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def accelerators() -> str:
+    """The GPUs/TPUs the Keras backend sees, e.g. "1x NVIDIA H100 80GB HBM3" ("" if none)."""
+    import collections
+
+    import keras
+
+    if keras.backend.backend() == "jax":
+        import jax
+
+        kinds = [device.device_kind for device in jax.devices() if device.platform != "cpu"]
+    else:
+        kinds = [name.split(":")[0].upper() for name in keras.distribution.list_devices() if "cpu" not in name]
+    return ", ".join(f"{count}x {kind}" for kind, count in collections.Counter(kinds).items())
+
+
 def describe_machine() -> str:
-    """One line naming this machine, for benchmark output."""
+    """One line naming this machine (and its accelerators), for benchmark output."""
     import os
 
     processor = cpu_model()
-    return f"{platform.node()} · {processor} · {os.cpu_count()} CPU cores · {platform.system()}"
+    line = f"{platform.node()} · {processor} · {os.cpu_count()} CPU cores · {platform.system()}"
+    return f"{line} · {accelerators()}" if accelerators() else line
 
 
 def describe_environment() -> dict[str, str]:
