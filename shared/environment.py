@@ -36,7 +36,8 @@ def accelerators() -> str:
 
         kinds = [device.device_kind for device in jax.devices() if device.platform != "cpu"]
     else:
-        kinds = [name.split(":")[0].upper() for name in keras.distribution.list_devices() if "cpu" not in name]
+        devices = keras.distribution.list_devices()
+        kinds = [name.split(":")[0].upper() for name in devices if "cpu" not in name.lower()]
     return ", ".join(f"{count}x {kind}" for kind, count in collections.Counter(kinds).items())
 
 

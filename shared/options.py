@@ -9,7 +9,9 @@ import click
 PRESETS = ("tiny", "cpu", "gpu")
 
 
-def _apply(options: list[Callable]) -> Callable:
+def apply_options(options: list[Callable]) -> Callable:
+    """One decorator that applies ``options`` in order (the first is the first in --help)."""
+
     def decorate(function: Callable) -> Callable:
         for option in reversed(options):
             function = option(function)
@@ -25,7 +27,7 @@ weights_option = click.option(
     help="A .keras model or a run directory (default: the shipped weights).",
 )
 
-run_options = _apply(
+run_options = apply_options(
     [
         click.option(
             "--source",
@@ -45,11 +47,25 @@ run_options = _apply(
     ]
 )
 
+run_dir_option = click.option(
+    "--run-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Where to write the run (default: runs/APP/<timestamp>).",
+)
+resume_option = click.option(
+    "--resume",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Continue an interrupted run from its directory.",
+)
+seed_option = click.option("--seed", type=int, default=0, show_default=True)
+
 data_option = click.option(
     "--data", type=click.Path(), default=None, help="Data folder (default: DLDEMO_DATA or the cache)."
 )
 
-train_options = _apply(
+train_options = apply_options(
     [
         data_option,
         click.option(
@@ -62,19 +78,9 @@ train_options = _apply(
         click.option(
             "--epochs", type=click.IntRange(min=1), default=None, help="Override the preset's epochs."
         ),
-        click.option(
-            "--run-dir",
-            type=click.Path(file_okay=False),
-            default=None,
-            help="Where to write the run (default: runs/APP/<timestamp>).",
-        ),
-        click.option(
-            "--resume",
-            type=click.Path(file_okay=False),
-            default=None,
-            help="Continue an interrupted run from its directory.",
-        ),
-        click.option("--seed", type=int, default=0, show_default=True),
+        run_dir_option,
+        resume_option,
+        seed_option,
         click.option(
             "--mixed-precision",
             is_flag=True,
@@ -83,7 +89,7 @@ train_options = _apply(
     ]
 )
 
-eval_options = _apply(
+eval_options = apply_options(
     [
         data_option,
         click.option("--split", default=None, help="Which split to evaluate (the app lists its own)."),
@@ -94,7 +100,7 @@ eval_options = _apply(
     ]
 )
 
-record_options = _apply(
+record_options = apply_options(
     [
         click.option(
             "--output",

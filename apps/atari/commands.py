@@ -6,7 +6,14 @@ import json
 
 import click
 
-from dldemo.shared.options import PRESETS, weights_option
+from dldemo.shared.options import (
+    PRESETS,
+    apply_options,
+    resume_option,
+    run_dir_option,
+    seed_option,
+    weights_option,
+)
 
 game_option = click.option(
     "--game",
@@ -15,8 +22,8 @@ game_option = click.option(
 )
 
 
-def training_options(function):
-    options = [
+training_options = apply_options(
+    [
         click.option("--game", default="pong", show_default=True, help="ALE game (pong, breakout, ...)."),
         click.option(
             "--preset",
@@ -59,17 +66,11 @@ def training_options(function):
             show_default=True,
             help="Emulator threads (0: all cores).",
         ),
-        click.option(
-            "--run-dir", type=click.Path(file_okay=False), default=None, help="Where to write the run."
-        ),
-        click.option(
-            "--resume", type=click.Path(file_okay=False), default=None, help="Continue an interrupted run."
-        ),
-        click.option("--seed", type=int, default=0, show_default=True),
+        run_dir_option,
+        resume_option,
+        seed_option,
     ]
-    for option in reversed(options):
-        function = option(function)
-    return function
+)
 
 
 def _prepare(options: dict):

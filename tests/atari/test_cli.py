@@ -7,17 +7,8 @@ import pytest
 from dldemo.apps.atari.learner import compile_q_network
 from dldemo.apps.atari.network import build_q_network
 from dldemo.apps.atari.recording import short_count
-from dldemo.shared.cli import main
 from dldemo.shared.live import read_video_frames
-
-
-def dldemo(*args: str) -> int:
-    """Run the CLI in-process; return its exit status."""
-    try:
-        main([str(a) for a in args])
-    except SystemExit as done:
-        return int(done.code or 0)
-    return 0
+from tests.cli import dldemo
 
 
 def test_run_writes_the_requested_frames_of_the_shipped_agent(tmp_path, capsys):

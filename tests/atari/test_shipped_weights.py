@@ -2,7 +2,7 @@
 
 import json
 
-from tests.atari.test_cli import dldemo
+from tests.cli import dldemo
 
 
 def test_the_shipped_pong_agent_wins_by_at_least_18_points(capsys):

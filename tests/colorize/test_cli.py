@@ -5,17 +5,8 @@ import json
 import keras
 import pytest
 
-from dldemo.shared.cli import main
 from dldemo.shared.live import read_video_frames
-
-
-def dldemo(*args: str) -> int:
-    """Run the CLI in-process; return its exit status."""
-    try:
-        main([str(a) for a in args])
-    except SystemExit as done:
-        return int(done.code or 0)
-    return 0
+from tests.cli import dldemo
 
 
 @pytest.fixture(scope="module")

@@ -8,19 +8,10 @@ import numpy as np
 import pytest
 
 from dldemo.apps.segment.labels import CAMVID
-from dldemo.shared.cli import main
 from dldemo.shared.live import read_video_frames
+from tests.cli import dldemo
 
 VOID = 11
-
-
-def dldemo(*args: str) -> int:
-    """Run the CLI in-process; return its exit status."""
-    try:
-        main([str(a) for a in args])
-    except SystemExit as done:
-        return int(done.code or 0)
-    return 0
 
 
 def street_scene(rng: np.random.Generator, height: int = 96, width: int = 128):

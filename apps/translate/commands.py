@@ -1,0 +1,174 @@
+"""The translate app's verbs, in the shared CLI contract."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from dldemo.shared.options import (
+    PRESETS,
+    apply_options,
+    resume_option,
+    run_dir_option,
+    seed_option,
+    weights_option,
+)
+
+pair_option = click.option(
+    "--pair", default=None, help="Language pair SRC-TGT: en-de, de-en, en-fr, fr-en, ..."
+)
+beam_option = click.option(
+    "--beam", type=click.IntRange(min=1), default=5, show_default=True, help="Beam width (1 = greedy)."
+)
+data_option = click.option(
+    "--data",
+    type=click.Path(),
+    default=None,
+    help="Multi30k (default), 'tatoeba', or a folder of line-aligned <split>.<lang> files.",
+)
+
+
+@click.command("translate")
+@click.argument("sentences", nargs=-1)
+@weights_option
+@pair_option
+@beam_option
+@click.option(
+    "--attention",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Save the last sentence's attention as PNG.",
+)
+def run(sentences, weights, pair, beam, attention):
+    """Translate SENTENCES, or every line read from stdin (interactive in a terminal, works when piped)."""
+    from dldemo.apps.translate.weights import load_translator
+
+    translator = load_translator(weights, pair)
+    last = None
+    if sentences:
+        for translation in translator.translate(list(sentences), beam=beam):
+            click.echo(translation.text)
+            last = translation
+    else:
+        interactive = sys.stdin.isatty()
+        if interactive:
+            click.echo(
+                f"translate {translator.pair} (beam {beam}): type a sentence, Ctrl-D to quit", err=True
+            )
+        for line in _lines(interactive):
+            if line.strip():
+                last = translator.translate([line.strip()], beam=beam)[0]
+                click.echo(last.text)
+            elif not interactive:
+                click.echo("")
+    if attention and last is not None:
+        from dldemo.apps.translate.attention import save_attention
+
+        click.echo(f"wrote {save_attention(last, attention)}", err=True)
+
+
+def _lines(interactive: bool):
+    while True:
+        try:
+            line = input("> ") if interactive else sys.stdin.readline()
+        except (EOFError, KeyboardInterrupt):
+            return
+        if not interactive and not line:
+            return
+        yield line
+
+
+training_options = apply_options(
+    [
+        click.option("--pair", default="en-de", show_default=True, help="Language pair SRC-TGT."),
+        data_option,
+        click.option("--preset", type=click.Choice(PRESETS), default="cpu", show_default=True),
+        click.option(
+            "--epochs", type=click.IntRange(min=1), default=None, help="Override the preset's epochs."
+        ),
+        click.option("--learning-rate", type=click.FloatRange(min=0, min_open=True), default=None),
+        run_dir_option,
+        resume_option,
+        seed_option,
+    ]
+)
+
+
+@click.command("translate")
+@training_options
+def train(**options):
+    """Train a BiLSTM + attention translator; best.keras follows the validation BLEU."""
+    from dldemo.apps.translate import training
+
+    session = training.prepare(**options)
+    training.train(session)
+    path = session.run_dir.path
+    click.echo(f"run saved in {path}: evaluate with `dldemo eval translate --weights {path}`")
+
+
+@click.command("translate")
+@weights_option
+@pair_option
+@data_option
+@click.option("--split", default="test2016", show_default=True, help="train, val or test2016 (Multi30k).")
+@click.option("--src", "source_file", type=click.Path(exists=True, dir_okay=False), default=None)
+@click.option("--ref", "reference_file", type=click.Path(exists=True, dir_okay=False), default=None)
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Score only the first N sentences.")
+@beam_option
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as one JSON object on the last line.")
+def evaluate(weights, pair, data, split, source_file, reference_file, limit, beam, as_json):
+    """sacreBLEU and chrF of the translations of a split, or of --src against --ref."""
+    from dldemo.apps.translate.corpus import load_files, load_pairs
+    from dldemo.apps.translate.scoring import score
+    from dldemo.apps.translate.weights import load_translator
+    from dldemo.shared.errors import UserError
+
+    translator = load_translator(weights, pair)
+    if bool(source_file) != bool(reference_file):
+        raise UserError("--src and --ref go together: pass both files (line-aligned)")
+    pairs = (
+        load_files(source_file, reference_file) if source_file else load_pairs(translator.pair, split, data)
+    )
+    sources, references = pairs.source[:limit], pairs.target[:limit]
+    hypotheses = [t.text for t in translator.translate(sources, beam=beam)]
+    scores = score(hypotheses, references)
+    click.echo(f"BLEU {scores.bleu:.2f}  ({scores.bleu_signature})")
+    click.echo(f"chrF {scores.chrf:.2f}  ({scores.chrf_signature})")
+    click.echo(f"{scores.sentences} sentences, {translator.pair}, beam {beam}")
+    if as_json:
+        click.echo(json.dumps({**scores.as_dict(), "pair": translator.pair, "beam": beam}))
+
+
+@click.command("translate")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="The video (default: inside the run directory).",
+)
+@click.option(
+    "--sentences", type=click.IntRange(1, 8), default=4, show_default=True, help="Validation sentences shown."
+)
+@training_options
+def record(output, sentences, **options):
+    """Train while recording fixed validation sentences translated after every epoch, BLEU in the caption."""
+    from dldemo.apps.translate import training
+    from dldemo.apps.translate.panel import render_translations
+    from dldemo.shared.record import RecordCallback
+
+    session = training.prepare(**options)
+    history = session.run_dir.history()
+    pairs = session.val_pairs
+    callback = RecordCallback(
+        render_translations(
+            pairs.source[:sentences], pairs.target[:sentences], session.model.get_layer("vocabulary").pair
+        ),
+        output or session.run_dir.media_dir / "train.mp4",
+        caption=lambda epoch, logs: (
+            f"epoch {epoch}" + (f" · val BLEU {logs['val_bleu']:.1f} (greedy)" if "val_bleu" in logs else "")
+        ),
+        initial_epoch=history[-1]["epoch"] if history else 0,
+    )
+    training.train(session, callbacks=[callback])

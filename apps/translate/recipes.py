@@ -1,0 +1,34 @@
+"""Training recipes of the translate app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dldemo.apps.translate.model import Shape
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Everything that defines a training run besides the data."""
+
+    shape: Shape = field(default_factory=Shape)
+    batch_size: int = 64
+    epochs: int = 12
+    learning_rate: float = 1e-3
+    label_smoothing: float = 0.1
+    max_len: int = 64  # subwords per sentence (longer ones are truncated)
+    val_sentences: int | None = None  # validation sentences translated (greedy) after every epoch; None = all
+    max_pairs: int | None = None  # cap on training pairs (the tiny preset)
+
+
+PRESETS = {
+    "tiny": Recipe(
+        shape=Shape(vocab_size=300, embedding=32, encoder_units=32, decoder_units=64, dropout=0.1),
+        batch_size=32, epochs=3, learning_rate=3e-3, max_len=32, val_sentences=32, max_pairs=512,
+    ),
+    "cpu": Recipe(),
+    "gpu": Recipe(
+        shape=Shape(vocab_size=8000, embedding=512, encoder_units=512, decoder_units=512, dropout=0.3),
+        batch_size=128, epochs=30,
+    ),
+}  # fmt: skip

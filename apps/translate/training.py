@@ -1,0 +1,169 @@
+"""`dldemo train translate` and `dldemo record translate`: pairs, subwords, batches and the training run."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+
+import keras
+import numpy as np
+
+from dldemo.apps.translate.corpus import Pairs, load_pairs
+from dldemo.apps.translate.model import MaskedCrossEntropy, Shape, build_translator, custom_objects
+from dldemo.apps.translate.recipes import PRESETS, Recipe
+from dldemo.apps.translate.scoring import score
+from dldemo.apps.translate.tokenizer import BOS, Subwords
+from dldemo.apps.translate.translator import Translator
+from dldemo.shared.train import RunDir, SeededBatches, create_run_dir, fit, load_checkpoint, open_run_dir
+
+APP = "translate"
+BUCKETS = (8, 16, 24, 32, 48, 64, 96, 128)  # padded lengths: few shapes to compile
+
+
+def bucket(length: int) -> int:
+    return next((b for b in BUCKETS if b >= length), length)
+
+
+def teacher_forcing(source: list[list[int]], target: list[list[int]], width: int | None = None):
+    """((source ids, target input = BOS + target[:-1]), target) as int32 arrays padded to one bucket."""
+    width = width or bucket(max(max(map(len, source)), max(map(len, target))))
+    batch = np.zeros((3, len(source), width), np.int32)
+    for row, (src, tgt) in enumerate(zip(source, target, strict=True)):
+        batch[0, row, : len(src)] = src
+        batch[1, row, : len(tgt)] = [BOS, *tgt[:-1]]
+        batch[2, row, : len(tgt)] = tgt
+    return (batch[0], batch[1]), batch[2]
+
+
+class PairBatches(SeededBatches):
+    """Shuffled batches of encoded sentence pairs (each side ends with EOS), padded to a length bucket.
+
+    The first batch of every pass is padded wider than any bucket: Keras' TensorFlow adapter infers the
+    batch shapes from the first batches, and this makes it keep the length dimension variable.
+    """
+
+    def __init__(self, source: list[list[int]], target: list[list[int]], batch_size: int, seed: int):
+        super().__init__(batch_size=batch_size, seed=seed)
+        self.source, self.target = source, target
+        self.widest = bucket(max(max(map(len, source)), max(map(len, target)))) + BUCKETS[0]
+        self._width: int | None = None
+
+    def num_items(self) -> int:
+        return len(self.source)
+
+    def __getitem__(self, index: int):
+        self._width = self.widest if index == 0 else None
+        return super().__getitem__(index)
+
+    def make_batch(self, indices: np.ndarray, rng: np.random.Generator):
+        return teacher_forcing(
+            [self.source[i] for i in indices], [self.target[i] for i in indices], self._width
+        )
+
+
+class ValidationBleu(keras.callbacks.Callback):
+    """After every epoch: greedy translations of the validation sentences -> val_bleu and val_chrf."""
+
+    def __init__(self, pairs: Pairs) -> None:
+        super().__init__()
+        self.pairs = pairs
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        translations = Translator(self.model).translate(self.pairs.source, beam=1)
+        scores = score([t.text for t in translations], self.pairs.target)
+        if logs is not None:
+            logs["val_bleu"], logs["val_chrf"] = scores.bleu, scores.chrf
+
+
+@dataclass
+class Session:
+    """A ready-to-fit training run."""
+
+    run_dir: RunDir
+    model: keras.Model
+    batches: PairBatches
+    val_batches: PairBatches
+    val_pairs: Pairs
+    epochs: int
+    resumed: bool
+
+
+def encode(subwords: Subwords, pairs: Pairs, max_len: int) -> tuple[list[list[int]], list[list[int]]]:
+    def clip(ids: list[int]) -> list[int]:
+        return ids if len(ids) <= max_len else [*ids[: max_len - 1], ids[-1]]
+
+    return [clip(x) for x in subwords.encode(pairs.source)], [clip(x) for x in subwords.encode(pairs.target)]
+
+
+def first(pairs: Pairs, count: int | None) -> Pairs:
+    if count is None or count >= len(pairs):
+        return pairs
+    return Pairs(pairs.source[:count], pairs.target[:count], pairs.skipped)
+
+
+def prepare(
+    *,
+    pair: str = "en-de",
+    data: str | None = None,
+    preset: str = "cpu",
+    epochs: int | None = None,
+    learning_rate: float | None = None,
+    run_dir: str | None = None,
+    resume: str | None = None,
+    seed: int = 0,
+) -> Session:
+    """Build (or reopen) a run: pairs, a joint subword vocabulary of the training pairs, model, data."""
+    if resume:
+        run = open_run_dir(resume, app=APP)
+        config = run.config()
+        if epochs is not None:
+            config["recipe"]["epochs"] = epochs
+    else:
+        overrides = {"epochs": epochs, "learning_rate": learning_rate}
+        recipe = replace(PRESETS[preset], **{k: v for k, v in overrides.items() if v is not None})
+        config = {"preset": preset, "pair": pair, "data": data, "recipe": asdict(recipe), "seed": seed,
+                  "backend": keras.backend.backend()}  # fmt: skip
+    recipe = Recipe(**{**config["recipe"], "shape": Shape(**config["recipe"]["shape"])})
+    keras.utils.set_random_seed(config["seed"])
+    train_pairs = first(load_pairs(config["pair"], "train", config["data"]), recipe.max_pairs)
+    val_pairs = first(load_pairs(config["pair"], "val", config["data"]), recipe.val_sentences)
+    print(f"translate: {config['pair']}: {len(train_pairs)} training pairs ({train_pairs.skipped} skipped), "
+          f"{len(val_pairs)} validation pairs")  # fmt: skip
+    if resume:
+        model = load_checkpoint(run.checkpoint_path, custom_objects=custom_objects())
+        subwords = Translator(model).subwords
+    else:
+        subwords = Subwords.train(
+            [*train_pairs.source, *train_pairs.target], vocab_size=recipe.shape.vocab_size
+        )
+        shape = replace(recipe.shape, vocab_size=subwords.vocab_size)
+        model = build_translator(
+            shape, subwords=subwords.to_base64(), pair=config["pair"], seed=config["seed"]
+        )
+        model.compile(
+            keras.optimizers.Adam(recipe.learning_rate, global_clipnorm=1.0),
+            loss=MaskedCrossEntropy(recipe.label_smoothing),
+        )
+        run = create_run_dir(APP, config, run_dir=run_dir)
+    source, target = encode(subwords, train_pairs, recipe.max_len)
+    batches = PairBatches(source, target, recipe.batch_size, config["seed"])
+    val_source, val_target = encode(subwords, val_pairs, recipe.max_len)
+    val_batches = PairBatches(val_source, val_target, recipe.batch_size, config["seed"])
+    params = model.count_params()
+    print(f"translate: {subwords.vocab_size} subwords, {params / 1e6:.1f} M parameters, run {run.path}")
+    return Session(run, model, batches, val_batches, val_pairs, recipe.epochs, bool(resume))
+
+
+def train(session: Session, callbacks=()) -> list[dict]:
+    """Fit to the configured epochs; best.keras follows the validation BLEU (greedy)."""
+    return fit(
+        session.model,
+        session.batches,
+        epochs=session.epochs,
+        run_dir=session.run_dir,
+        val=session.val_batches,
+        callbacks=[ValidationBleu(session.val_pairs), *callbacks],
+        monitor="val_bleu",
+        mode="max",
+        resume=session.resumed,
+        verbose=2,
+    )

@@ -1,0 +1,76 @@
+"""Translating text with a trained model: subwords in, greedy or beam search, text and attention out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from dldemo.apps.translate.decoding import Hypotheses, beam_search, greedy_decode
+from dldemo.apps.translate.model import inference_models, settings_of
+from dldemo.apps.translate.tokenizer import BOS, EOS, Subwords, pad_batch
+
+LENGTH_STEP = 8  # sources are padded to a multiple of this, so that few input shapes get compiled
+
+
+@dataclass
+class Translation:
+    """One sentence's translation and where each output subword looked in the source."""
+
+    source: str
+    text: str
+    source_pieces: list[str]
+    target_pieces: list[str]
+    attention: np.ndarray  # (target pieces, source pieces)
+
+
+class Translator:
+    """A trained translator: ``translate(["A man rides a bike."], beam=5)``."""
+
+    def __init__(self, model) -> None:
+        settings = settings_of(model)
+        self.model = model
+        self.pair = settings["pair"]
+        self.subwords = Subwords.from_base64(settings["subwords"])
+        self.encoder, self.step_model = inference_models(model)
+
+    def _step(self, tokens: np.ndarray, state: dict) -> tuple[np.ndarray, dict, np.ndarray]:
+        log_probs, h, c, attention = self.step_model.predict_on_batch(
+            [tokens[:, None].astype("int32"), state["h"], state["c"], state["memory"], state["source"]]
+        )
+        return np.asarray(log_probs), {**state, "h": np.asarray(h), "c": np.asarray(c)}, np.asarray(attention)
+
+    def decode_ids(
+        self, source_ids: list[list[int]], *, beam: int = 5, max_len: int | None = None
+    ) -> Hypotheses:
+        """Decode one batch of subword id sequences (each ending in EOS)."""
+        longest = max(len(ids) for ids in source_ids)
+        padded = pad_batch(source_ids, max_len=None)
+        width = -(-longest // LENGTH_STEP) * LENGTH_STEP
+        source = np.zeros((len(source_ids), width), np.int32)
+        source[:, : padded.shape[1]] = padded
+        memory, h, c = (np.asarray(x) for x in self.encoder.predict_on_batch(source))
+        state = {"h": h, "c": c, "memory": memory, "source": source}
+        limit = max_len or 2 * longest + 10
+        if beam <= 1:
+            return greedy_decode(self._step, state, bos=BOS, eos=EOS, max_len=limit)
+        return beam_search(self._step, state, beam=beam, bos=BOS, eos=EOS, max_len=limit)
+
+    def translate(self, texts: list[str], *, beam: int = 5, batch_size: int = 64) -> list[Translation]:
+        """Translations of ``texts`` in order (batched by length for speed)."""
+        encoded = self.subwords.encode(texts)
+        order = np.argsort([len(ids) for ids in encoded], kind="stable")
+        results: list[Translation | None] = [None] * len(texts)
+        for start in range(0, len(texts), batch_size):
+            chunk = order[start : start + batch_size]
+            hypotheses = self.decode_ids([encoded[i] for i in chunk], beam=beam)
+            for row, i in enumerate(chunk):
+                tokens = hypotheses.tokens[row]
+                results[i] = Translation(
+                    source=texts[i],
+                    text=self.subwords.decode([tokens])[0],
+                    source_pieces=[*self.subwords.pieces(texts[i]), "</s>"],
+                    target_pieces=[self.subwords.id_to_piece(t) for t in tokens],
+                    attention=hypotheses.attention[row][:, : len(encoded[i])],
+                )
+        return results  # type: ignore[return-value]

@@ -1,0 +1,114 @@
+"""The translate app end to end on a made-up language: train, eval, run (args, pipe, attention), record,
+a checkpoint that translates in a fresh process, and one-line user errors."""
+
+import json
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+from dldemo.shared.live import read_video_frames
+from tests.cli import dldemo
+
+ENGLISH = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+GERMAN = ["null", "eins", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun"]
+
+
+def numbers(rng: np.random.Generator, count: int) -> tuple[list[str], list[str]]:
+    """Digit sequences spelled in English and their German word-by-word translation."""
+    english, german = [], []
+    for _ in range(count):
+        digits = rng.integers(0, 10, rng.integers(3, 7))
+        english.append(" ".join(ENGLISH[d] for d in digits) + " .")
+        german.append(" ".join(GERMAN[d] for d in digits) + " .")
+    return english, german
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    root = tmp_path_factory.mktemp("numbers")
+    rng = np.random.default_rng(0)
+    for split, count in (("train", 512), ("val", 32), ("test", 40)):
+        english, german = numbers(rng, count)
+        (root / f"{split}.en").write_text("\n".join(english) + "\n", encoding="utf-8")
+        (root / f"{split}.de").write_text("\n".join(german) + "\n", encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def trained(corpus, tmp_path_factory):
+    run = tmp_path_factory.mktemp("runs") / "numbers"
+    args = ["--data", corpus, "--pair", "en-de", "--preset", "tiny", "--epochs", 12, "--learning-rate", 0.01]
+    assert dldemo("train", "translate", "--run-dir", run, *args) == 0
+    return run
+
+
+def test_a_tiny_model_learns_the_made_up_language(trained, corpus, capsys):
+    history = [json.loads(line) for line in (trained / "metrics.jsonl").read_text().splitlines()]
+    assert history[-1]["loss"] < history[0]["loss"]
+    assert (
+        dldemo("eval", "translate", "--weights", trained, "--data", corpus, "--split", "test", "--json") == 0
+    )
+    scores = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert scores["bleu"] > 80 and scores["chrf"] > 85, scores
+    assert "tok:13a" in scores["bleu_signature"] and scores["sentences"] == 40
+
+
+def test_run_translates_arguments_and_piped_lines(trained, capsys):
+    assert dldemo("run", "translate", "--weights", trained, "one two three .", "nine eight .") == 0
+    assert capsys.readouterr().out.splitlines() == ["eins zwei drei .", "neun acht ."]
+
+
+def test_a_checkpoint_translates_in_a_new_process_from_stdin(trained, tmp_path):
+    attention = tmp_path / "attention.png"
+    done = subprocess.run(
+        [sys.executable, "-c", "from dldemo.shared.cli import main; main()", "run", "translate",
+         "--weights", str(trained), "--beam", "3", "--attention", str(attention)],
+        input="four five six .\n\nseven .\n", capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+    assert done.stdout.splitlines() == ["vier fünf sechs .", "", "sieben ."]
+    image = cv2.imread(str(attention))
+    assert image is not None and image.shape[0] > 60 and image.shape[1] > 60
+
+
+def test_eval_on_any_pair_of_files(trained, tmp_path, capsys):
+    source, reference = tmp_path / "in.en", tmp_path / "ref.de"
+    source.write_text("two two .\nthree one four .\n", encoding="utf-8")
+    reference.write_text("zwei zwei .\ndrei eins vier .\n", encoding="utf-8")
+    assert (
+        dldemo("eval", "translate", "--weights", trained, "--src", source, "--ref", reference, "--json") == 0
+    )
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["sentences"] == 2
+
+
+def test_record_writes_one_panel_per_epoch(corpus, tmp_path, capsys):
+    video = tmp_path / "training.mp4"
+    args = [
+        "--data",
+        corpus,
+        "--pair",
+        "en-de",
+        "--preset",
+        "tiny",
+        "--epochs",
+        2,
+        "--run-dir",
+        tmp_path / "run",
+    ]
+    assert dldemo("record", "translate", "--output", video, "--sentences", 2, *args) == 0
+    assert len(read_video_frames(video)) == 3 * 2  # before training and after each epoch, 2 frames each
+    assert video.with_suffix(".png").is_file()
+
+
+def test_user_errors_are_one_line(trained, corpus, tmp_path, capsys):
+    assert dldemo("run", "translate", "--weights", trained, "--pair", "en-fr", "hello") == 2
+    assert "translates en-de, not en-fr" in capsys.readouterr().err
+    short = tmp_path / "short.de"
+    short.write_text("eins .\n", encoding="utf-8")
+    assert dldemo("eval", "translate", "--weights", trained, "--src", corpus / "val.en", "--ref", short) == 2
+    err = capsys.readouterr().err
+    assert "not line-aligned" in err and "Traceback" not in err
+    assert dldemo("eval", "translate", "--weights", trained, "--src", short) == 2
+    assert "--src and --ref go together" in capsys.readouterr().err
