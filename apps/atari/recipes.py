@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-ALGOS = ("pqn", "dqn")
-
 
 @dataclass(frozen=True)
 class Recipe:
@@ -40,10 +38,6 @@ class Recipe:
     @property
     def steps_per_update(self) -> int:
         return self.rollout * self.envs
-
-    @property
-    def minibatch_size(self) -> int:
-        return self.steps_per_update // self.minibatches
 
 
 PQN = {

@@ -12,7 +12,6 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import keras
 import numpy as np
@@ -232,6 +231,3 @@ def _checkpoint(session: Session, rng: np.random.Generator, agent, *, with_repla
         agent.replay.save(session.run_dir.path / REPLAY_FILE)
     save_checkpoint(session.learner.model, session.run_dir.checkpoint_path, session.state)
 
-
-def final_weights(run: RunDir) -> Path:
-    return run.best_path if run.best_path.exists() else run.checkpoint_path

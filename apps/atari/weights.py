@@ -25,10 +25,6 @@ class Agent:
     settings: EnvSettings
     path: Path
 
-    @property
-    def num_actions(self) -> int:
-        return int(self.model.output_shape[-1])
-
 
 def shipped_games() -> list[str]:
     return sorted(path.stem for path in SHIPPED_DIR.glob("*.keras"))

@@ -172,3 +172,35 @@ def record(output, sentences, **options):
         initial_epoch=history[-1]["epoch"] if history else 0,
     )
     training.train(session, callbacks=[callback])
+
+
+@click.command("translate")
+@click.option("--weights", type=click.Path(), default=None, help="A .keras model or run (default: shipped).")
+@beam_option
+@click.option("--sentences", type=click.IntRange(min=1), default=128, show_default=True)
+@click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True)
+@click.option("--preset", type=click.Choice(PRESETS), default="cpu", show_default=True)
+@click.option(
+    "--steps", type=click.IntRange(min=1), default=5, show_default=True, help="Training steps timed."
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the numbers as one JSON object on the last line."
+)
+def bench(weights, beam, sentences, batch_size, preset, steps, as_json):
+    """Translation sentences/s at a beam width and training target-tokens/s, with the machine."""
+    import keras
+
+    from dldemo.apps.translate.bench import training_rate, translation_rate
+    from dldemo.apps.translate.weights import load_translator
+    from dldemo.shared.environment import describe_machine
+
+    numbers = {
+        "machine": describe_machine(),
+        "backend": keras.backend.backend(),
+        **translation_rate(load_translator(weights), beam=beam, sentences=sentences, batch_size=batch_size),
+        **training_rate(preset, steps),
+    }
+    for key, value in numbers.items():
+        click.echo(f"{key:<20} {value}")
+    if as_json:
+        click.echo(json.dumps(numbers))
