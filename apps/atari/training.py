@@ -230,4 +230,3 @@ def _checkpoint(session: Session, rng: np.random.Generator, agent, *, with_repla
     if with_replay and hasattr(agent, "replay"):
         agent.replay.save(session.run_dir.path / REPLAY_FILE)
     save_checkpoint(session.learner.model, session.run_dir.checkpoint_path, session.state)
-
