@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dldemo.apps.translate.precision import as_float32
 from dldemo.apps.translate.translator import Translator
 from dldemo.assets import ASSETS_DIR
 from dldemo.shared.errors import UserError
@@ -21,7 +20,7 @@ def load_translator(weights: str | Path | None = None, pair: str | None = None) 
     model = load_keras_model(path, custom_objects())
     if model.name != MODEL_NAME:
         raise UserError(f"{path} holds a '{model.name}' model, not a translator: pass translate weights")
-    translator = Translator(as_float32(model))
+    translator = Translator(model)
     if pair and pair != translator.pair:
         raise UserError(f"{path} translates {translator.pair}, not {pair}: pass --pair {translator.pair}")
     return translator

@@ -75,20 +75,3 @@ def test_a_saved_model_carries_its_vocabulary_and_pair(model, tmp_path):
     loaded = keras.saving.load_model(path, custom_objects=custom_objects(), safe_mode=True)
     assert settings_of(loaded) == settings_of(model)
     assert settings_of(loaded)["pair"] == "en-de" and settings_of(loaded)["shape"]["decoder_units"] == 24
-
-
-def test_float16_files_load_as_float32_models_with_the_same_outputs(model, tmp_path):
-    from dldemo.apps.translate.model import custom_objects
-    from dldemo.apps.translate.precision import as_float32, to_float16
-
-    path = tmp_path / "half.keras"
-    to_float16(model).save(path)
-    half = keras.saving.load_model(path, custom_objects=custom_objects(), safe_mode=True)
-    assert half.get_layer("logits").kernel.dtype == "float16"
-    full = as_float32(half)
-    assert full.get_layer("logits").kernel.dtype == "float32" and settings_of(full) == settings_of(model)
-    rng = np.random.default_rng(3)
-    source, target = batch(rng, [6, 4], 6), batch(rng, [5, 3], 5)
-    np.testing.assert_allclose(
-        full.predict_on_batch([source, target]), model.predict_on_batch([source, target]), atol=2e-2
-    )
