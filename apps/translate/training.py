@@ -16,7 +16,8 @@ from dldemo.apps.translate.translator import Translator
 from dldemo.shared.train import RunDir, SeededBatches, create_run_dir, fit, load_checkpoint, open_run_dir
 
 APP = "translate"
-BUCKETS = (8, 16, 24, 32, 48, 64, 96, 128)  # padded lengths: few shapes to compile
+BUCKETS = (*range(8, 65, 4), 96, 128)  # padded lengths: few shapes to compile
+POOL_BATCHES = 64  # batches' worth of shuffled pairs that are sorted by length together
 
 
 def bucket(length: int) -> int:
@@ -35,7 +36,10 @@ def teacher_forcing(source: list[list[int]], target: list[list[int]], width: int
 
 
 class PairBatches(SeededBatches):
-    """Shuffled batches of encoded sentence pairs (each side ends with EOS), padded to a length bucket.
+    """Batches of encoded sentence pairs (each side ends with EOS) of similar length, padded to a bucket.
+
+    Every epoch shuffles the pairs, sorts each pool of ``POOL_BATCHES`` batches by length, cuts the pools
+    into batches and shuffles the batches: little padding, yet a different mix of pairs every epoch.
 
     The first batch of every pass is padded wider than any bucket: Keras' TensorFlow adapter infers the
     batch shapes from the first batches, and this makes it keep the length dimension variable.
@@ -44,11 +48,22 @@ class PairBatches(SeededBatches):
     def __init__(self, source: list[list[int]], target: list[list[int]], batch_size: int, seed: int):
         super().__init__(batch_size=batch_size, seed=seed)
         self.source, self.target = source, target
-        self.widest = bucket(max(max(map(len, source)), max(map(len, target)))) + BUCKETS[0]
+        self.lengths = np.maximum([len(ids) for ids in source], [len(ids) for ids in target])
+        self.widest = bucket(int(self.lengths.max())) + BUCKETS[0]
         self._width: int | None = None
 
     def num_items(self) -> int:
         return len(self.source)
+
+    def item_order(self, rng: np.random.Generator) -> np.ndarray:
+        order = rng.permutation(self.num_items())
+        pool = self.batch_size * POOL_BATCHES
+        for start in range(0, len(order), pool):
+            chunk = order[start : start + pool]
+            order[start : start + pool] = chunk[np.argsort(self.lengths[chunk], kind="stable")]
+        whole = len(order) // self.batch_size * self.batch_size  # a last short batch stays last
+        batches = order[:whole].reshape(-1, self.batch_size)
+        return np.concatenate([batches[rng.permutation(len(batches))].ravel(), order[whole:]])
 
     def __getitem__(self, index: int):
         self._width = self.widest if index == 0 else None
@@ -100,6 +115,15 @@ def first(pairs: Pairs, count: int | None) -> Pairs:
     return Pairs(pairs.source[:count], pairs.target[:count], pairs.skipped)
 
 
+def learning_rate_schedule(
+    recipe: Recipe, steps_per_epoch: int
+) -> keras.optimizers.schedules.LearningRateSchedule:
+    """Cosine decay from the recipe's rate to a tenth of it over the recipe's epochs."""
+    return keras.optimizers.schedules.CosineDecay(
+        recipe.learning_rate, decay_steps=recipe.epochs * steps_per_epoch, alpha=0.1
+    )
+
+
 def prepare(
     *,
     pair: str = "en-de",
@@ -139,13 +163,15 @@ def prepare(
         model = build_translator(
             shape, subwords=subwords.to_base64(), pair=config["pair"], seed=config["seed"]
         )
+    source, target = encode(subwords, train_pairs, recipe.max_len)
+    batches = PairBatches(source, target, recipe.batch_size, config["seed"])
+    if not resume:
+        schedule = learning_rate_schedule(recipe, batches.batches_per_epoch)
         model.compile(
-            keras.optimizers.Adam(recipe.learning_rate, global_clipnorm=1.0),
+            keras.optimizers.Adam(schedule, global_clipnorm=1.0),
             loss=MaskedCrossEntropy(recipe.label_smoothing),
         )
         run = create_run_dir(APP, config, run_dir=run_dir)
-    source, target = encode(subwords, train_pairs, recipe.max_len)
-    batches = PairBatches(source, target, recipe.batch_size, config["seed"])
     val_source, val_target = encode(subwords, val_pairs, recipe.max_len)
     val_batches = PairBatches(val_source, val_target, recipe.batch_size, config["seed"])
     params = model.count_params()

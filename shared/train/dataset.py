@@ -13,8 +13,8 @@ class SeededBatches(keras.utils.PyDataset):
 
     Subclasses implement ``num_items()`` and ``make_batch(indices, rng)``; ``make_batch`` must draw
     every random number (augmentation) from ``rng`` only. Epoch ``e`` visits the items in the order
-    ``default_rng([seed, e]).permutation(num_items())`` and batch ``i`` of it gets
-    ``default_rng([seed, e, i])``, so any batch of any epoch can be rebuilt on its own.
+    ``item_order(default_rng([seed, e]))`` (a permutation unless a subclass overrides it) and batch ``i``
+    of it gets ``default_rng([seed, e, i])``, so any batch of any epoch can be rebuilt on its own.
 
     ``fit`` drives the epoch with ``set_epoch`` (it must not be passed ``shuffle=True``, which would
     reorder the batches); ``skip(n)`` drops the first ``n`` batches of the current epoch once, for a
@@ -50,6 +50,10 @@ class SeededBatches(keras.utils.PyDataset):
     def make_batch(self, indices: np.ndarray, rng: np.random.Generator) -> tuple:
         """The ``(x, y)`` batch of the items ``indices``; all randomness must come from ``rng``."""
         raise NotImplementedError
+
+    def item_order(self, rng: np.random.Generator) -> np.ndarray:
+        """The order in which one epoch visits the items; consecutive runs of ``batch_size`` form batches."""
+        return rng.permutation(self.num_items())
 
     @property
     def epoch(self) -> int:
@@ -90,9 +94,6 @@ class SeededBatches(keras.utils.PyDataset):
     def _epoch_order(self) -> np.ndarray:
         order = self._order  # read once: worker threads may call this concurrently
         if order is None or order[0] != self._epoch:
-            order = (
-                self._epoch,
-                np.random.default_rng([self.seed, self._epoch]).permutation(self.num_items()),
-            )
+            order = (self._epoch, self.item_order(np.random.default_rng([self.seed, self._epoch])))
             self._order = order
         return order[1]
