@@ -89,6 +89,12 @@ training_options = apply_options(
             "--epochs", type=click.IntRange(min=1), default=None, help="Override the preset's epochs."
         ),
         click.option("--learning-rate", type=click.FloatRange(min=0, min_open=True), default=None),
+        click.option(
+            "--subword-model",
+            type=click.Choice(["unigram", "bpe"]),
+            default=None,
+            help="Sentencepiece model type (default: the preset's, unigram).",
+        ),
         run_dir_option,
         resume_option,
         seed_option,

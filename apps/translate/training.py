@@ -131,6 +131,7 @@ def prepare(
     preset: str = "cpu",
     epochs: int | None = None,
     learning_rate: float | None = None,
+    subword_model: str | None = None,
     run_dir: str | None = None,
     resume: str | None = None,
     seed: int = 0,
@@ -142,7 +143,7 @@ def prepare(
         if epochs is not None:
             config["recipe"]["epochs"] = epochs
     else:
-        overrides = {"epochs": epochs, "learning_rate": learning_rate}
+        overrides = {"epochs": epochs, "learning_rate": learning_rate, "subword_model": subword_model}
         recipe = replace(PRESETS[preset], **{k: v for k, v in overrides.items() if v is not None})
         config = {"preset": preset, "pair": pair, "data": data, "recipe": asdict(recipe), "seed": seed,
                   "backend": keras.backend.backend()}  # fmt: skip
@@ -157,7 +158,9 @@ def prepare(
         subwords = Translator(model).subwords
     else:
         subwords = Subwords.train(
-            [*train_pairs.source, *train_pairs.target], vocab_size=recipe.shape.vocab_size
+            [*train_pairs.source, *train_pairs.target],
+            vocab_size=recipe.shape.vocab_size,
+            model_type=recipe.subword_model,
         )
         shape = replace(recipe.shape, vocab_size=subwords.vocab_size)
         model = build_translator(

@@ -24,9 +24,9 @@ PLACES = ["the beach.", "a busy street.", "the green park.", "einem Haus.", "the
 CORPUS = [" ".join(words) for words in itertools.product(SUBJECTS, VERBS, PLACES)]
 
 
-@pytest.fixture(scope="module")
-def subwords() -> Subwords:
-    return Subwords.train(CORPUS, vocab_size=200)
+@pytest.fixture(scope="module", params=["unigram", "bpe"])
+def subwords(request) -> Subwords:
+    return Subwords.train(CORPUS, vocab_size=200, model_type=request.param)
 
 
 def test_round_trip(subwords: Subwords) -> None:
