@@ -30,4 +30,3 @@ def test_run_with_no_weights_translates_and_saves_the_attention(tmp_path, capsys
     german = capsys.readouterr().out.strip()
     assert "Hund" in german and "Schnee" in german, german
     assert picture.stat().st_size > 1000
-
