@@ -59,6 +59,19 @@ resume_option = click.option(
     default=None,
     help="Continue an interrupted run from its directory.",
 )
+
+
+def init_weights_option(what: str) -> Callable:
+    """``--init-weights``: go on training a trained model (fresh optimizer and schedule); ``what`` says
+    what it starts from otherwise."""
+    return click.option(
+        "--init-weights",
+        type=click.Path(exists=True),
+        default=None,
+        help=f"Fine-tune these weights (.keras or run) instead of starting from {what}.",
+    )
+
+
 seed_option = click.option("--seed", type=int, default=0, show_default=True)
 
 data_option = click.option(

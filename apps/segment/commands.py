@@ -7,7 +7,13 @@ import json
 import click
 
 from dldemo.apps.segment.evaluate import TTA_SCALES
-from dldemo.shared.options import eval_options, record_options, run_options, train_options
+from dldemo.shared.options import (
+    eval_options,
+    init_weights_option,
+    record_options,
+    run_options,
+    train_options,
+)
 
 LIVE_MAX_SIDE = 384  # 12 FPS at 480x360 on a 2-core CPU, and the same CamVid val mIoU as full size
 
@@ -31,12 +37,6 @@ class_weight_option = click.option(
 )
 learning_rate_option = click.option(
     "--learning-rate", type=click.FloatRange(min=0, min_open=True), default=None, help="Peak learning rate."
-)
-init_weights_option = click.option(
-    "--init-weights",
-    type=click.Path(exists=True),
-    default=None,
-    help="Fine-tune these segment weights (.keras or run) instead of starting from ImageNet.",
 )
 encoder_option = click.option(
     "--encoder",
@@ -64,7 +64,7 @@ def run(source, output, max_frames, weights, max_side):
 @class_weight_option
 @encoder_option
 @learning_rate_option
-@init_weights_option
+@init_weights_option("ImageNet")
 def train(**options):
     """Train a segmenter on CamVid (default), Pascal VOC, Oxford-IIIT Pet or an images/ + masks/ folder."""
     from dldemo.apps.segment import training
@@ -125,7 +125,7 @@ def spread(items: list, count: int) -> list:
 @class_weight_option
 @encoder_option
 @learning_rate_option
-@init_weights_option
+@init_weights_option("ImageNet")
 @click.option(
     "--panel-images",
     type=click.IntRange(min=1, max=8),

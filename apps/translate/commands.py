@@ -10,6 +10,7 @@ import click
 from dldemo.shared.options import (
     PRESETS,
     apply_options,
+    init_weights_option,
     resume_option,
     run_dir_option,
     seed_option,
@@ -42,7 +43,8 @@ data_option = click.option(
     help="Save the last sentence's attention as PNG.",
 )
 def run(sentences, weights, pair, beam, attention):
-    """Translate SENTENCES, or every line read from stdin (interactive in a terminal, works when piped)."""
+    """Translate SENTENCES, or every line read from stdin (interactive in a terminal, works when piped);
+    with neither, the bundled sample sentences."""
     from dldemo.apps.translate.weights import load_translator
 
     translator = load_translator(weights, pair)
@@ -57,16 +59,32 @@ def run(sentences, weights, pair, beam, attention):
             click.echo(
                 f"translate {translator.pair} (beam {beam}): type a sentence, Ctrl-D to quit", err=True
             )
+        seen_input = False
         for line in _lines(interactive):
+            seen_input = True
             if line.strip():
                 last = translator.translate([line.strip()], beam=beam)[0]
                 click.echo(last.text)
             elif not interactive:
                 click.echo("")
+        if not seen_input and not interactive:
+            last = _translate_samples(translator, beam)
     if attention and last is not None:
         from dldemo.apps.translate.attention import save_attention
 
         click.echo(f"wrote {save_attention(last, attention)}", err=True)
+
+
+def _translate_samples(translator, beam: int):
+    """Print the bundled sentences of the model's source language beside their translations."""
+    from dldemo.apps.translate.samples import sample_sentences
+
+    source_language, target_language = translator.pair.split("-")
+    click.echo("no input: translating the bundled sample sentences (pass sentences or pipe lines)", err=True)
+    translations = translator.translate(sample_sentences(source_language), beam=beam)
+    for translation in translations:
+        click.echo(f"{source_language}: {translation.source}\n{target_language}: {translation.text}\n")
+    return translations[-1]
 
 
 def _lines(interactive: bool):
@@ -97,6 +115,7 @@ training_options = apply_options(
         ),
         run_dir_option,
         resume_option,
+        init_weights_option("random weights and new subwords"),
         seed_option,
     ]
 )

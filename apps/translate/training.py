@@ -8,11 +8,18 @@ import keras
 import numpy as np
 
 from dldemo.apps.translate.corpus import Pairs, load_pairs
-from dldemo.apps.translate.model import MaskedCrossEntropy, Shape, build_translator, custom_objects
+from dldemo.apps.translate.model import (
+    MaskedCrossEntropy,
+    Shape,
+    build_translator,
+    custom_objects,
+    shape_of,
+)
 from dldemo.apps.translate.recipes import PRESETS, Recipe
 from dldemo.apps.translate.scoring import score
 from dldemo.apps.translate.tokenizer import BOS, Subwords
 from dldemo.apps.translate.translator import Translator
+from dldemo.apps.translate.weights import load_translator
 from dldemo.shared.train import RunDir, SeededBatches, create_run_dir, fit, load_checkpoint, open_run_dir
 
 APP = "translate"
@@ -134,9 +141,14 @@ def prepare(
     subword_model: str | None = None,
     run_dir: str | None = None,
     resume: str | None = None,
+    init_weights: str | None = None,
     seed: int = 0,
 ) -> Session:
-    """Build (or reopen) a run: pairs, a joint subword vocabulary of the training pairs, model, data."""
+    """Build (or reopen) a run: pairs, a joint subword vocabulary of the training pairs, model, data.
+
+    ``init_weights`` (a translator .keras file or run) goes on training that model, with its subwords and
+    shape, under a fresh optimizer and learning-rate schedule: a warm restart, or fine-tuning on new data.
+    """
     if resume:
         run = open_run_dir(resume, app=APP)
         config = run.config()
@@ -146,7 +158,11 @@ def prepare(
         overrides = {"epochs": epochs, "learning_rate": learning_rate, "subword_model": subword_model}
         recipe = replace(PRESETS[preset], **{k: v for k, v in overrides.items() if v is not None})
         config = {"preset": preset, "pair": pair, "data": data, "recipe": asdict(recipe), "seed": seed,
+                  "init_weights": str(init_weights) if init_weights else None,
                   "backend": keras.backend.backend()}  # fmt: skip
+        if init_weights:
+            model = load_translator(init_weights, pair).model
+            config["recipe"]["shape"] = asdict(shape_of(model))
     recipe = Recipe(**{**config["recipe"], "shape": Shape(**config["recipe"]["shape"])})
     keras.utils.set_random_seed(config["seed"])
     train_pairs = first(load_pairs(config["pair"], "train", config["data"]), recipe.max_pairs)
@@ -155,6 +171,8 @@ def prepare(
           f"{len(val_pairs)} validation pairs")  # fmt: skip
     if resume:
         model = load_checkpoint(run.checkpoint_path, custom_objects=custom_objects())
+        subwords = Translator(model).subwords
+    elif init_weights:
         subwords = Translator(model).subwords
     else:
         subwords = Subwords.train(

@@ -1,6 +1,7 @@
 """The translate app end to end on a made-up language: train, eval, run (args, pipe, attention), record,
 a checkpoint that translates in a fresh process, and one-line user errors."""
 
+import io
 import json
 import subprocess
 import sys
@@ -9,6 +10,8 @@ import cv2
 import numpy as np
 import pytest
 
+from dldemo.apps.translate.samples import sample_sentences
+from dldemo.shared.errors import UserError
 from dldemo.shared.live import read_video_frames
 from tests.cli import dldemo
 
@@ -73,6 +76,27 @@ def test_a_checkpoint_translates_in_a_new_process_from_stdin(trained, tmp_path):
     assert image is not None and image.shape[0] > 60 and image.shape[1] > 60
 
 
+def test_run_with_no_input_translates_the_bundled_samples(trained, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    assert dldemo("run", "translate", "--weights", trained) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if line]
+    assert [line[:4] for line in lines] == ["en: ", "de: "] * len(sample_sentences("en"))
+    assert lines[0] == f"en: {sample_sentences('en')[0]}"
+
+
+def test_init_weights_goes_on_from_a_trained_model(trained, corpus, tmp_path, capsys):
+    before = [json.loads(line) for line in (trained / "metrics.jsonl").read_text().splitlines()]
+    args = ["--data", corpus, "--preset", "tiny", "--epochs", 1, "--learning-rate", 0.001]
+    tuned = tmp_path / "tuned"
+    assert dldemo("train", "translate", "--init-weights", trained, "--run-dir", tuned, *args) == 0
+    after = json.loads((tuned / "metrics.jsonl").read_text().splitlines()[0])
+    assert after["val_loss"] < before[0]["val_loss"] and after["val_loss"] < before[-1]["val_loss"] * 1.1
+    assert after["val_bleu"] > 60, after
+    assert json.loads((tuned / "config.json").read_text())["recipe"]["shape"]["decoder_units"] == 64
+    assert dldemo("train", "translate", "--init-weights", trained, "--pair", "en-fr", *args) == 2
+    assert "translates en-de, not en-fr" in capsys.readouterr().err
+
+
 def test_eval_on_any_pair_of_files(trained, tmp_path, capsys):
     source, reference = tmp_path / "in.en", tmp_path / "ref.de"
     source.write_text("two two .\nthree one four .\n", encoding="utf-8")
@@ -112,3 +136,5 @@ def test_user_errors_are_one_line(trained, corpus, tmp_path, capsys):
     assert "not line-aligned" in err and "Traceback" not in err
     assert dldemo("eval", "translate", "--weights", trained, "--src", short) == 2
     assert "--src and --ref go together" in capsys.readouterr().err
+    with pytest.raises(UserError, match="no bundled sample sentences in 'xx'"):
+        sample_sentences("xx")

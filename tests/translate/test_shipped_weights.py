@@ -1,6 +1,9 @@
 """The shipped Multi30k en-de translator: it loads on its own, translates real captions well, and
 `dldemo run translate` works on it with no --weights."""
 
+import io
+import sys
+
 import pytest
 
 from dldemo.apps.translate.corpus import load_pairs
@@ -30,3 +33,10 @@ def test_run_with_no_weights_translates_and_saves_the_attention(tmp_path, capsys
     german = capsys.readouterr().out.strip()
     assert "Hund" in german and "Schnee" in german, german
     assert picture.stat().st_size > 1000
+
+
+def test_run_with_no_input_translates_the_bundled_samples(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    assert dldemo("run", "translate") == 0
+    german = [line[4:] for line in capsys.readouterr().out.splitlines() if line.startswith("de: ")]
+    assert len(german) == 8 and "Hund" in german[0] and "Fußball" in german[1], german
