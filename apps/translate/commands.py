@@ -113,6 +113,12 @@ training_options = apply_options(
             default=None,
             help="Sentencepiece model type (default: the preset's, unigram).",
         ),
+        click.option(
+            "--vocabulary",
+            type=click.Choice(["joint", "separate"]),
+            default=None,
+            help="One subword model and embedding for both languages, or one per language (default: joint).",
+        ),
         run_dir_option,
         resume_option,
         init_weights_option("random weights and new subwords"),

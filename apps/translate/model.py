@@ -17,6 +17,7 @@ from keras import layers, ops
 MODEL_NAME = "translator"
 PAD = 0
 NEG_INF = -1e9
+TARGET_EMBEDDING = "target_embedding"
 
 
 @dataclass(frozen=True)
@@ -28,22 +29,29 @@ class Shape:
     encoder_units: int = 256  # per direction
     decoder_units: int = 512
     dropout: float = 0.3
+    target_vocab_size: int | None = None  # None: one joint vocabulary, one embedding for both sides
 
 
 @keras.saving.register_keras_serializable(package="dldemo_translate")
 class Vocabulary(layers.Layer):
-    """Passes the source ids through unchanged and carries the sentencepiece model (base64) and the
-    language pair in its config, so that a saved model translates on its own."""
+    """Passes the source ids through unchanged and carries the sentencepiece model(s) (base64) and the
+    language pair in its config, so that a saved model translates on its own. ``target_subwords`` is
+    None for a joint vocabulary (``subwords`` serves both languages)."""
 
-    def __init__(self, subwords: str, pair: str, **kwargs) -> None:
+    def __init__(self, subwords: str, pair: str, target_subwords: str | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.subwords, self.pair = subwords, pair
+        self.subwords, self.pair, self.target_subwords = subwords, pair, target_subwords
 
     def call(self, ids):
         return ids
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "subwords": self.subwords, "pair": self.pair}
+        return {
+            **super().get_config(),
+            "subwords": self.subwords,
+            "pair": self.pair,
+            "target_subwords": self.target_subwords,
+        }
 
 
 @keras.saving.register_keras_serializable(package="dldemo_translate")
@@ -106,12 +114,24 @@ def custom_objects() -> dict:
     }
 
 
-def build_translator(shape: Shape, *, subwords: str, pair: str, seed: int = 0) -> keras.Model:
-    """The training model: (source ids (B, S), target input ids (B, T)) -> next-token logits (B, T, V)."""
+def build_translator(
+    shape: Shape, *, subwords: str, pair: str, target_subwords: str | None = None, seed: int = 0
+) -> keras.Model:
+    """The training model: (source ids (B, S), target input ids (B, T)) -> next-token logits (B, T, V).
+
+    With ``shape.target_vocab_size`` the target side has its own embedding (and ``target_subwords``);
+    otherwise both sides share one."""
+    if (shape.target_vocab_size is None) != (target_subwords is None):
+        raise ValueError("a separate target vocabulary needs both target_vocab_size and target_subwords")
     source = keras.Input((None,), dtype="int32", name="source")
     target_in = keras.Input((None,), dtype="int32", name="target_in")
-    source_ids = Vocabulary(subwords, pair, name="vocabulary")(source)
+    source_ids = Vocabulary(subwords, pair, target_subwords, name="vocabulary")(source)
     embed = layers.Embedding(shape.vocab_size, shape.embedding, mask_zero=True, name="embedding")
+    embed_target = embed
+    if shape.target_vocab_size is not None:
+        embed_target = layers.Embedding(
+            shape.target_vocab_size, shape.embedding, mask_zero=True, name=TARGET_EMBEDDING
+        )
     drop = layers.Dropout(shape.dropout, seed=seed, name="dropout")
 
     x = drop(embed(source_ids))
@@ -133,9 +153,9 @@ def build_translator(shape: Shape, *, subwords: str, pair: str, seed: int = 0) -
     )
     attention = LuongAttention(name="attention")
     combine = layers.Dense(shape.decoder_units, activation="tanh", name="attentional")
-    project = layers.Dense(shape.vocab_size, name="logits")
+    project = layers.Dense(shape.target_vocab_size or shape.vocab_size, name="logits")
 
-    queries, _, _ = decoder(drop(embed(target_in)), initial_state=[h0, c0])
+    queries, _, _ = decoder(drop(embed_target(target_in)), initial_state=[h0, c0])
     context, _ = attention([queries, memory, source_ids])
     hidden = combine(layers.Concatenate(name="context_and_query")([context, queries]))
     logits = project(drop(hidden))
@@ -151,7 +171,16 @@ def shape_of(model: keras.Model) -> Shape:
         encoder_units=model.get_layer("encoder").forward_layer.units,
         decoder_units=model.get_layer("decoder").units,
         dropout=model.get_layer("dropout").rate,
+        target_vocab_size=_target_embedding(model).input_dim if _separate(model) else None,
     )
+
+
+def _separate(model: keras.Model) -> bool:
+    return any(layer.name == TARGET_EMBEDDING for layer in model.layers)
+
+
+def _target_embedding(model: keras.Model) -> layers.Embedding:
+    return model.get_layer(TARGET_EMBEDDING if _separate(model) else "embedding")
 
 
 def inference_models(model: keras.Model) -> tuple[keras.Model, keras.Model]:
@@ -169,7 +198,7 @@ def inference_models(model: keras.Model) -> tuple[keras.Model, keras.Model]:
     h_in, c_in = keras.Input((units,), name="h"), keras.Input((units,), name="c")
     memory_in = keras.Input((None, memory.shape[-1]), name="memory")
     source_in = keras.Input((None,), dtype="int32", name="source_ids")
-    queries, h, c = get("decoder")(get("embedding")(token), initial_state=[h_in, c_in])
+    queries, h, c = get("decoder")(_target_embedding(model)(token), initial_state=[h_in, c_in])
     context, weights = get("attention")([queries, memory_in, source_in])
     hidden = get("attentional")(get("context_and_query")([context, queries]))
     log_probs = ops.log_softmax(get("logits")(hidden)[:, 0], axis=-1)
@@ -180,6 +209,11 @@ def inference_models(model: keras.Model) -> tuple[keras.Model, keras.Model]:
 
 
 def settings_of(model: keras.Model) -> dict:
-    """The pair and subword model stored in a translator, plus its shape."""
+    """The pair and subword model(s) stored in a translator, plus its shape."""
     vocabulary = model.get_layer("vocabulary")
-    return {"pair": vocabulary.pair, "subwords": vocabulary.subwords, "shape": asdict(shape_of(model))}
+    return {
+        "pair": vocabulary.pair,
+        "subwords": vocabulary.subwords,
+        "target_subwords": vocabulary.target_subwords,
+        "shape": asdict(shape_of(model)),
+    }

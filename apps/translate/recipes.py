@@ -18,6 +18,7 @@ class Recipe:
     label_smoothing: float = 0.1
     max_len: int = 64  # subwords per sentence (longer ones are truncated)
     subword_model: str = "unigram"  # sentencepiece model type: unigram or bpe
+    vocabulary: str = "joint"  # joint: one subword model and embedding; separate: one per language
     val_sentences: int | None = None  # validation sentences translated (greedy) after every epoch; None = all
     max_pairs: int | None = None  # cap on training pairs (the tiny preset)
 

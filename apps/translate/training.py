@@ -109,11 +109,32 @@ class Session:
     resumed: bool
 
 
-def encode(subwords: Subwords, pairs: Pairs, max_len: int) -> tuple[list[list[int]], list[list[int]]]:
+def encode(translator: Translator, pairs: Pairs, max_len: int) -> tuple[list[list[int]], list[list[int]]]:
+    """Both sides' subword ids, cut to ``max_len`` (keeping the final EOS)."""
+
     def clip(ids: list[int]) -> list[int]:
         return ids if len(ids) <= max_len else [*ids[: max_len - 1], ids[-1]]
 
-    return [clip(x) for x in subwords.encode(pairs.source)], [clip(x) for x in subwords.encode(pairs.target)]
+    source = translator.source_subwords.encode(pairs.source)
+    target = translator.target_subwords.encode(pairs.target)
+    return [clip(x) for x in source], [clip(x) for x in target]
+
+
+def new_translator(recipe: Recipe, pairs: Pairs, pair: str, seed: int) -> keras.Model:
+    """An untrained translator with subwords trained on ``pairs``: one joint model or one per language."""
+
+    def subwords(sentences: list[str]) -> Subwords:
+        return Subwords.train(sentences, vocab_size=recipe.shape.vocab_size, model_type=recipe.subword_model)
+
+    if recipe.vocabulary == "joint":
+        joint = subwords([*pairs.source, *pairs.target])
+        shape = replace(recipe.shape, vocab_size=joint.vocab_size, target_vocab_size=None)
+        return build_translator(shape, subwords=joint.to_base64(), pair=pair, seed=seed)
+    source, target = subwords(pairs.source), subwords(pairs.target)
+    shape = replace(recipe.shape, vocab_size=source.vocab_size, target_vocab_size=target.vocab_size)
+    return build_translator(
+        shape, subwords=source.to_base64(), target_subwords=target.to_base64(), pair=pair, seed=seed
+    )
 
 
 def first(pairs: Pairs, count: int | None) -> Pairs:
@@ -139,12 +160,13 @@ def prepare(
     epochs: int | None = None,
     learning_rate: float | None = None,
     subword_model: str | None = None,
+    vocabulary: str | None = None,
     run_dir: str | None = None,
     resume: str | None = None,
     init_weights: str | None = None,
     seed: int = 0,
 ) -> Session:
-    """Build (or reopen) a run: pairs, a joint subword vocabulary of the training pairs, model, data.
+    """Build (or reopen) a run: pairs, subword vocabularies trained on the training pairs, model, data.
 
     ``init_weights`` (a translator .keras file or run) goes on training that model, with its subwords and
     shape, under a fresh optimizer and learning-rate schedule: a warm restart, or fine-tuning on new data.
@@ -155,14 +177,17 @@ def prepare(
         if epochs is not None:
             config["recipe"]["epochs"] = epochs
     else:
-        overrides = {"epochs": epochs, "learning_rate": learning_rate, "subword_model": subword_model}
+        overrides = {"epochs": epochs, "learning_rate": learning_rate, "subword_model": subword_model,
+                     "vocabulary": vocabulary}  # fmt: skip
         recipe = replace(PRESETS[preset], **{k: v for k, v in overrides.items() if v is not None})
         config = {"preset": preset, "pair": pair, "data": data, "recipe": asdict(recipe), "seed": seed,
                   "init_weights": str(init_weights) if init_weights else None,
                   "backend": keras.backend.backend()}  # fmt: skip
         if init_weights:
             model = load_translator(init_weights, pair).model
-            config["recipe"]["shape"] = asdict(shape_of(model))
+            shape = shape_of(model)
+            config["recipe"]["shape"] = asdict(shape)
+            config["recipe"]["vocabulary"] = "joint" if shape.target_vocab_size is None else "separate"
     recipe = Recipe(**{**config["recipe"], "shape": Shape(**config["recipe"]["shape"])})
     keras.utils.set_random_seed(config["seed"])
     train_pairs = first(load_pairs(config["pair"], "train", config["data"]), recipe.max_pairs)
@@ -171,20 +196,10 @@ def prepare(
           f"{len(val_pairs)} validation pairs")  # fmt: skip
     if resume:
         model = load_checkpoint(run.checkpoint_path, custom_objects=custom_objects())
-        subwords = Translator(model).subwords
-    elif init_weights:
-        subwords = Translator(model).subwords
-    else:
-        subwords = Subwords.train(
-            [*train_pairs.source, *train_pairs.target],
-            vocab_size=recipe.shape.vocab_size,
-            model_type=recipe.subword_model,
-        )
-        shape = replace(recipe.shape, vocab_size=subwords.vocab_size)
-        model = build_translator(
-            shape, subwords=subwords.to_base64(), pair=config["pair"], seed=config["seed"]
-        )
-    source, target = encode(subwords, train_pairs, recipe.max_len)
+    elif not init_weights:
+        model = new_translator(recipe, train_pairs, config["pair"], config["seed"])
+    translator = Translator(model)
+    source, target = encode(translator, train_pairs, recipe.max_len)
     batches = PairBatches(source, target, recipe.batch_size, config["seed"])
     if not resume:
         schedule = learning_rate_schedule(recipe, batches.batches_per_epoch)
@@ -193,10 +208,12 @@ def prepare(
             loss=MaskedCrossEntropy(recipe.label_smoothing),
         )
         run = create_run_dir(APP, config, run_dir=run_dir)
-    val_source, val_target = encode(subwords, val_pairs, recipe.max_len)
+    val_source, val_target = encode(translator, val_pairs, recipe.max_len)
     val_batches = PairBatches(val_source, val_target, recipe.batch_size, config["seed"])
     params = model.count_params()
-    print(f"translate: {subwords.vocab_size} subwords, {params / 1e6:.1f} M parameters, run {run.path}")
+    sizes = translator.source_subwords.vocab_size, translator.target_subwords.vocab_size
+    subwords = f"{sizes[0]} joint" if recipe.vocabulary == "joint" else "{} source + {} target".format(*sizes)
+    print(f"translate: {subwords} subwords, {params / 1e6:.1f} M parameters, run {run.path}")
     return Session(run, model, batches, val_batches, val_pairs, recipe.epochs, bool(resume))
 
 

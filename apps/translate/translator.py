@@ -31,7 +31,12 @@ class Translator:
         settings = settings_of(model)
         self.model = model
         self.pair = settings["pair"]
-        self.subwords = Subwords.from_base64(settings["subwords"])
+        self.source_subwords = Subwords.from_base64(settings["subwords"])
+        self.target_subwords = (
+            Subwords.from_base64(settings["target_subwords"])
+            if settings["target_subwords"]
+            else self.source_subwords
+        )
         self.encoder, self.step_model = inference_models(model)
 
     def _step(self, tokens: np.ndarray, state: dict) -> tuple[np.ndarray, dict, np.ndarray]:
@@ -58,7 +63,7 @@ class Translator:
 
     def translate(self, texts: list[str], *, beam: int = 5, batch_size: int = 64) -> list[Translation]:
         """Translations of ``texts`` in order (batched by length for speed)."""
-        encoded = self.subwords.encode(texts)
+        encoded = self.source_subwords.encode(texts)
         order = np.argsort([len(ids) for ids in encoded], kind="stable")
         results: list[Translation | None] = [None] * len(texts)
         for start in range(0, len(texts), batch_size):
@@ -68,9 +73,9 @@ class Translator:
                 tokens = hypotheses.tokens[row]
                 results[i] = Translation(
                     source=texts[i],
-                    text=self.subwords.decode([tokens])[0],
-                    source_pieces=[*self.subwords.pieces(texts[i]), "</s>"],
-                    target_pieces=[self.subwords.id_to_piece(t) for t in tokens],
+                    text=self.target_subwords.decode([tokens])[0],
+                    source_pieces=[*self.source_subwords.pieces(texts[i]), "</s>"],
+                    target_pieces=[self.target_subwords.id_to_piece(t) for t in tokens],
                     attention=hypotheses.attention[row][:, : len(encoded[i])],
                 )
         return results  # type: ignore[return-value]

@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 
 from dldemo.apps.translate.samples import sample_sentences
+from dldemo.apps.translate.tokenizer import UNK
+from dldemo.apps.translate.weights import load_translator
 from dldemo.shared.errors import UserError
 from dldemo.shared.live import read_video_frames
 from tests.cli import dldemo
@@ -57,6 +59,20 @@ def test_a_tiny_model_learns_the_made_up_language(trained, corpus, capsys):
     scores = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert scores["bleu"] > 80 and scores["chrf"] > 85, scores
     assert "tok:13a" in scores["bleu_signature"] and scores["sentences"] == 40
+
+
+def test_separate_vocabularies_learn_the_made_up_language_too(corpus, tmp_path, capsys):
+    run = tmp_path / "separate"
+    args = ["--data", corpus, "--preset", "tiny", "--epochs", 12, "--learning-rate", 0.01]
+    assert dldemo("train", "translate", "--vocabulary", "separate", "--run-dir", run, *args) == 0
+    assert "source +" in capsys.readouterr().out
+    translator = load_translator(run)
+    assert translator.source_subwords.proto != translator.target_subwords.proto
+    assert UNK in translator.source_subwords.encode(["fünf"])[0]  # "ü" is German only
+    assert UNK not in translator.target_subwords.encode(["fünf"])[0]
+    assert dldemo("eval", "translate", "--weights", run, "--data", corpus, "--split", "test", "--json") == 0
+    scores = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert scores["bleu"] > 80 and scores["chrf"] > 85, scores
 
 
 def test_run_translates_arguments_and_piped_lines(trained, capsys):

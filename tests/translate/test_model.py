@@ -75,3 +75,27 @@ def test_a_saved_model_carries_its_vocabulary_and_pair(model, tmp_path):
     loaded = keras.saving.load_model(path, custom_objects=custom_objects(), safe_mode=True)
     assert settings_of(loaded) == settings_of(model)
     assert settings_of(loaded)["pair"] == "en-de" and settings_of(loaded)["shape"]["decoder_units"] == 24
+
+
+def test_separate_vocabularies_give_the_target_its_own_embedding_and_output(tmp_path):
+    from dldemo.apps.translate.model import custom_objects
+
+    shape = Shape(vocab_size=40, embedding=16, encoder_units=16, decoder_units=24, target_vocab_size=30)
+    separate = build_translator(shape, subwords="c3Jj", target_subwords="dGd0", pair="en-de")
+    rng = np.random.default_rng(3)
+    source, target = batch(rng, [6, 4], 6), rng.integers(4, 30, (2, 5)).astype("int32")
+    logits = separate.predict_on_batch([source, target])
+    assert logits.shape == (2, 5, 30)
+    assert separate.get_layer("target_embedding").input_dim == 30
+    encoder, step = inference_models(separate)
+    memory, h, c = encoder.predict_on_batch(source)
+    log_probs, *_ = step.predict_on_batch([target[:, :1], h, c, memory, source])
+    np.testing.assert_allclose(np.exp(log_probs), keras.ops.softmax(logits[:, 0]), atol=1e-5)
+    path = tmp_path / "separate.keras"
+    separate.save(path)
+    loaded = keras.saving.load_model(path, custom_objects=custom_objects(), safe_mode=True)
+    assert settings_of(loaded) == settings_of(separate)
+    assert settings_of(loaded)["target_subwords"] == "dGd0"
+    assert settings_of(loaded)["shape"]["target_vocab_size"] == 30
+    with pytest.raises(ValueError, match="separate target vocabulary"):
+        build_translator(shape, subwords="c3Jj", pair="en-de")
