@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from dldemo.apps.translate.decoding import LENGTH_PENALTY
 from dldemo.shared.options import (
     PRESETS,
     apply_options,
@@ -23,6 +24,13 @@ pair_option = click.option(
 beam_option = click.option(
     "--beam", type=click.IntRange(min=1), default=5, show_default=True, help="Beam width (1 = greedy)."
 )
+length_penalty_option = click.option(
+    "--length-penalty",
+    type=click.FloatRange(min=0.0),
+    default=LENGTH_PENALTY,
+    show_default=True,
+    help="Beam search ranks by log-prob / ((5 + length) / 6) ** this (GNMT); 0 = raw log-prob.",
+)
 data_option = click.option(
     "--data",
     type=click.Path(),
@@ -36,21 +44,23 @@ data_option = click.option(
 @weights_option
 @pair_option
 @beam_option
+@length_penalty_option
 @click.option(
     "--attention",
     type=click.Path(dir_okay=False),
     default=None,
     help="Save the last sentence's attention as PNG.",
 )
-def run(sentences, weights, pair, beam, attention):
+def run(sentences, weights, pair, beam, length_penalty, attention):
     """Translate SENTENCES, or every line read from stdin (interactive in a terminal, works when piped);
     with neither, the bundled sample sentences."""
     from dldemo.apps.translate.weights import load_translator
 
     translator = load_translator(weights, pair)
+    decoding = {"beam": beam, "length_penalty": length_penalty}
     last = None
     if sentences:
-        for translation in translator.translate(list(sentences), beam=beam):
+        for translation in translator.translate(list(sentences), **decoding):
             click.echo(translation.text)
             last = translation
     else:
@@ -63,25 +73,25 @@ def run(sentences, weights, pair, beam, attention):
         for line in _lines(interactive):
             seen_input = True
             if line.strip():
-                last = translator.translate([line.strip()], beam=beam)[0]
+                last = translator.translate([line.strip()], **decoding)[0]
                 click.echo(last.text)
             elif not interactive:
                 click.echo("")
         if not seen_input and not interactive:
-            last = _translate_samples(translator, beam)
+            last = _translate_samples(translator, decoding)
     if attention and last is not None:
         from dldemo.apps.translate.attention import save_attention
 
         click.echo(f"wrote {save_attention(last, attention)}", err=True)
 
 
-def _translate_samples(translator, beam: int):
+def _translate_samples(translator, decoding: dict):
     """Print the bundled sentences of the model's source language beside their translations."""
     from dldemo.apps.translate.samples import sample_sentences
 
     source_language, target_language = translator.pair.split("-")
     click.echo("no input: translating the bundled sample sentences (pass sentences or pipe lines)", err=True)
-    translations = translator.translate(sample_sentences(source_language), beam=beam)
+    translations = translator.translate(sample_sentences(source_language), **decoding)
     for translation in translations:
         click.echo(f"{source_language}: {translation.source}\n{target_language}: {translation.text}\n")
     return translations[-1]
@@ -148,8 +158,9 @@ def train(**options):
 @click.option("--ref", "reference_file", type=click.Path(exists=True, dir_okay=False), default=None)
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Score only the first N sentences.")
 @beam_option
+@length_penalty_option
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as one JSON object on the last line.")
-def evaluate(weights, pair, data, split, source_file, reference_file, limit, beam, as_json):
+def evaluate(weights, pair, data, split, source_file, reference_file, limit, beam, length_penalty, as_json):
     """sacreBLEU and chrF of the translations of a split, or of --src against --ref."""
     from dldemo.apps.translate.corpus import load_files, load_pairs
     from dldemo.apps.translate.scoring import score
@@ -163,13 +174,17 @@ def evaluate(weights, pair, data, split, source_file, reference_file, limit, bea
         load_files(source_file, reference_file) if source_file else load_pairs(translator.pair, split, data)
     )
     sources, references = pairs.source[:limit], pairs.target[:limit]
-    hypotheses = [t.text for t in translator.translate(sources, beam=beam)]
+    translations = translator.translate(sources, beam=beam, length_penalty=length_penalty)
+    hypotheses = [t.text for t in translations]
     scores = score(hypotheses, references)
     click.echo(f"BLEU {scores.bleu:.2f}  ({scores.bleu_signature})")
     click.echo(f"chrF {scores.chrf:.2f}  ({scores.chrf_signature})")
-    click.echo(f"{scores.sentences} sentences, {translator.pair}, beam {beam}")
+    click.echo(
+        f"{scores.sentences} sentences, {translator.pair}, beam {beam}, length penalty {length_penalty}"
+    )
     if as_json:
-        click.echo(json.dumps({**scores.as_dict(), "pair": translator.pair, "beam": beam}))
+        decoding = {"pair": translator.pair, "beam": beam, "length_penalty": length_penalty}
+        click.echo(json.dumps({**scores.as_dict(), **decoding}))
 
 
 @click.command("translate")

@@ -15,6 +15,7 @@ import numpy as np
 State = dict[str, np.ndarray]
 StepFn = Callable[[np.ndarray, State], tuple[np.ndarray, State, np.ndarray]]
 Step = tuple[np.ndarray, np.ndarray, np.ndarray]  # (parent slots, chosen tokens, attention by parent slot)
+LENGTH_PENALTY = 1.0  # GNMT alpha (picked on Multi30k val); 0 ranks by raw log-prob, larger favours longer
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ def beam_search(
     bos: int,
     eos: int,
     max_len: int,
-    length_penalty: float = 0.6,
+    length_penalty: float = LENGTH_PENALTY,
 ) -> Hypotheses:
     """Keep the `beam` best live prefixes of every sentence; a prefix ending in eos leaves the beam as a
     finished hypothesis. A sentence stops with `beam` finished ones, and all stop at max_len, where the

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dldemo.apps.translate.decoding import Hypotheses, beam_search, greedy_decode
+from dldemo.apps.translate.decoding import LENGTH_PENALTY, Hypotheses, beam_search, greedy_decode
 from dldemo.apps.translate.model import inference_models, settings_of
 from dldemo.apps.translate.tokenizer import BOS, EOS, Subwords, pad_batch
 
@@ -46,7 +46,12 @@ class Translator:
         return np.asarray(log_probs), {**state, "h": np.asarray(h), "c": np.asarray(c)}, np.asarray(attention)
 
     def decode_ids(
-        self, source_ids: list[list[int]], *, beam: int = 5, max_len: int | None = None
+        self,
+        source_ids: list[list[int]],
+        *,
+        beam: int = 5,
+        length_penalty: float = LENGTH_PENALTY,
+        max_len: int | None = None,
     ) -> Hypotheses:
         """Decode one batch of subword id sequences (each ending in EOS)."""
         longest = max(len(ids) for ids in source_ids)
@@ -59,16 +64,27 @@ class Translator:
         limit = max_len or 2 * longest + 10
         if beam <= 1:
             return greedy_decode(self._step, state, bos=BOS, eos=EOS, max_len=limit)
-        return beam_search(self._step, state, beam=beam, bos=BOS, eos=EOS, max_len=limit)
+        return beam_search(
+            self._step, state, beam=beam, bos=BOS, eos=EOS, max_len=limit, length_penalty=length_penalty
+        )
 
-    def translate(self, texts: list[str], *, beam: int = 5, batch_size: int = 64) -> list[Translation]:
+    def translate(
+        self,
+        texts: list[str],
+        *,
+        beam: int = 5,
+        length_penalty: float = LENGTH_PENALTY,
+        batch_size: int = 64,
+    ) -> list[Translation]:
         """Translations of ``texts`` in order (batched by length for speed)."""
         encoded = self.source_subwords.encode(texts)
         order = np.argsort([len(ids) for ids in encoded], kind="stable")
         results: list[Translation | None] = [None] * len(texts)
         for start in range(0, len(texts), batch_size):
             chunk = order[start : start + batch_size]
-            hypotheses = self.decode_ids([encoded[i] for i in chunk], beam=beam)
+            hypotheses = self.decode_ids(
+                [encoded[i] for i in chunk], beam=beam, length_penalty=length_penalty
+            )
             for row, i in enumerate(chunk):
                 tokens = hypotheses.tokens[row]
                 results[i] = Translation(

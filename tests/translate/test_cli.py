@@ -117,10 +117,10 @@ def test_eval_on_any_pair_of_files(trained, tmp_path, capsys):
     source, reference = tmp_path / "in.en", tmp_path / "ref.de"
     source.write_text("two two .\nthree one four .\n", encoding="utf-8")
     reference.write_text("zwei zwei .\ndrei eins vier .\n", encoding="utf-8")
-    assert (
-        dldemo("eval", "translate", "--weights", trained, "--src", source, "--ref", reference, "--json") == 0
-    )
-    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["sentences"] == 2
+    files = ["--src", source, "--ref", reference]
+    assert dldemo("eval", "translate", "--weights", trained, *files, "--length-penalty", 1.5, "--json") == 0
+    scores = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert (scores["sentences"], scores["beam"], scores["length_penalty"]) == (2, 5, 1.5)
 
 
 def test_record_writes_one_panel_per_epoch(corpus, tmp_path, capsys):
