@@ -20,6 +20,7 @@ from dldemo.apps.translate.scoring import score
 from dldemo.apps.translate.tokenizer import BOS, Subwords
 from dldemo.apps.translate.translator import Translator
 from dldemo.apps.translate.weights import load_translator
+from dldemo.shared.errors import UserError
 from dldemo.shared.train import RunDir, SeededBatches, create_run_dir, fit, load_checkpoint, open_run_dir
 
 APP = "translate"
@@ -171,6 +172,10 @@ def prepare(
     ``init_weights`` (a translator .keras file or run) goes on training that model, with its subwords and
     shape, under a fresh optimizer and learning-rate schedule: a warm restart, or fine-tuning on new data.
     """
+    if init_weights and (vocabulary or subword_model):
+        raise UserError(
+            "--init-weights keeps the model's own subwords: drop --vocabulary and --subword-model"
+        )
     if resume:
         run = open_run_dir(resume, app=APP)
         config = run.config()

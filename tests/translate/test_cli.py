@@ -152,5 +152,8 @@ def test_user_errors_are_one_line(trained, corpus, tmp_path, capsys):
     assert "not line-aligned" in err and "Traceback" not in err
     assert dldemo("eval", "translate", "--weights", trained, "--src", short) == 2
     assert "--src and --ref go together" in capsys.readouterr().err
+    trained_again = ["--data", corpus, "--init-weights", trained, "--vocabulary", "separate"]
+    assert dldemo("train", "translate", *trained_again, "--run-dir", tmp_path / "run") == 2
+    assert "keeps the model's own subwords" in capsys.readouterr().err
     with pytest.raises(UserError, match="no bundled sample sentences in 'xx'"):
         sample_sentences("xx")
