@@ -183,8 +183,8 @@ def evaluate(weights, pair, data, split, source_file, reference_file, limit, bea
         f"{scores.sentences} sentences, {translator.pair}, beam {beam}, length penalty {length_penalty}"
     )
     if as_json:
-        decoding = {"pair": translator.pair, "beam": beam, "length_penalty": length_penalty}
-        click.echo(json.dumps({**scores.as_dict(), **decoding}))
+        settings = {"pair": translator.pair, "beam": beam, "length_penalty": length_penalty}
+        click.echo(json.dumps({**scores.as_dict(), **settings}))
 
 
 @click.command("translate")

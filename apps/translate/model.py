@@ -171,7 +171,7 @@ def shape_of(model: keras.Model) -> Shape:
         encoder_units=model.get_layer("encoder").forward_layer.units,
         decoder_units=model.get_layer("decoder").units,
         dropout=model.get_layer("dropout").rate,
-        target_vocab_size=_target_embedding(model).input_dim if _separate(model) else None,
+        target_vocab_size=model.get_layer(TARGET_EMBEDDING).input_dim if _separate(model) else None,
     )
 
 

@@ -18,7 +18,7 @@ from dldemo.apps.translate.model import (
 from dldemo.apps.translate.recipes import PRESETS, Recipe
 from dldemo.apps.translate.scoring import score
 from dldemo.apps.translate.tokenizer import BOS, Subwords
-from dldemo.apps.translate.translator import Translator
+from dldemo.apps.translate.translator import Translator, subwords_of
 from dldemo.apps.translate.weights import load_translator
 from dldemo.shared.errors import UserError
 from dldemo.shared.train import RunDir, SeededBatches, create_run_dir, fit, load_checkpoint, open_run_dir
@@ -110,14 +110,16 @@ class Session:
     resumed: bool
 
 
-def encode(translator: Translator, pairs: Pairs, max_len: int) -> tuple[list[list[int]], list[list[int]]]:
+def encode(
+    subwords: tuple[Subwords, Subwords], pairs: Pairs, max_len: int
+) -> tuple[list[list[int]], list[list[int]]]:
     """Both sides' subword ids, cut to ``max_len`` (keeping the final EOS)."""
 
     def clip(ids: list[int]) -> list[int]:
         return ids if len(ids) <= max_len else [*ids[: max_len - 1], ids[-1]]
 
-    source = translator.source_subwords.encode(pairs.source)
-    target = translator.target_subwords.encode(pairs.target)
+    source_subwords, target_subwords = subwords
+    source, target = source_subwords.encode(pairs.source), target_subwords.encode(pairs.target)
     return [clip(x) for x in source], [clip(x) for x in target]
 
 
@@ -203,8 +205,8 @@ def prepare(
         model = load_checkpoint(run.checkpoint_path, custom_objects=custom_objects())
     elif not init_weights:
         model = new_translator(recipe, train_pairs, config["pair"], config["seed"])
-    translator = Translator(model)
-    source, target = encode(translator, train_pairs, recipe.max_len)
+    subwords = subwords_of(model)
+    source, target = encode(subwords, train_pairs, recipe.max_len)
     batches = PairBatches(source, target, recipe.batch_size, config["seed"])
     if not resume:
         schedule = learning_rate_schedule(recipe, batches.batches_per_epoch)
@@ -213,12 +215,12 @@ def prepare(
             loss=MaskedCrossEntropy(recipe.label_smoothing),
         )
         run = create_run_dir(APP, config, run_dir=run_dir)
-    val_source, val_target = encode(translator, val_pairs, recipe.max_len)
+    val_source, val_target = encode(subwords, val_pairs, recipe.max_len)
     val_batches = PairBatches(val_source, val_target, recipe.batch_size, config["seed"])
     params = model.count_params()
-    sizes = translator.source_subwords.vocab_size, translator.target_subwords.vocab_size
-    subwords = f"{sizes[0]} joint" if recipe.vocabulary == "joint" else "{} source + {} target".format(*sizes)
-    print(f"translate: {subwords} subwords, {params / 1e6:.1f} M parameters, run {run.path}")
+    sizes = [side.vocab_size for side in subwords]
+    counts = f"{sizes[0]} joint" if recipe.vocabulary == "joint" else "{} source + {} target".format(*sizes)
+    print(f"translate: {counts} subwords, {params / 1e6:.1f} M parameters, run {run.path}")
     return Session(run, model, batches, val_batches, val_pairs, recipe.epochs, bool(resume))
 
 

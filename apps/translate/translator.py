@@ -24,19 +24,21 @@ class Translation:
     attention: np.ndarray  # (target pieces, source pieces)
 
 
+def subwords_of(model) -> tuple[Subwords, Subwords]:
+    """The source and target subword models stored in a translator (one object twice when joint)."""
+    settings = settings_of(model)
+    source = Subwords.from_base64(settings["subwords"])
+    target = settings["target_subwords"]
+    return source, Subwords.from_base64(target) if target else source
+
+
 class Translator:
     """A trained translator: ``translate(["A man rides a bike."], beam=5)``."""
 
     def __init__(self, model) -> None:
-        settings = settings_of(model)
         self.model = model
-        self.pair = settings["pair"]
-        self.source_subwords = Subwords.from_base64(settings["subwords"])
-        self.target_subwords = (
-            Subwords.from_base64(settings["target_subwords"])
-            if settings["target_subwords"]
-            else self.source_subwords
-        )
+        self.pair = settings_of(model)["pair"]
+        self.source_subwords, self.target_subwords = subwords_of(model)
         self.encoder, self.step_model = inference_models(model)
 
     def _step(self, tokens: np.ndarray, state: dict) -> tuple[np.ndarray, dict, np.ndarray]:
