@@ -129,6 +129,13 @@ training_options = apply_options(
             default=None,
             help="One subword model and embedding for both languages, or one per language (default: joint).",
         ),
+        click.option(
+            "--average-last",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Also average the weights of the last N epochs; the average replaces best.keras if it "
+            "scores higher on validation.",
+        ),
         run_dir_option,
         resume_option,
         init_weights_option("random weights and new subwords"),

@@ -21,6 +21,7 @@ class Recipe:
     vocabulary: str = "joint"  # joint: one subword model and embedding; separate: one per language
     val_sentences: int | None = None  # validation sentences translated (greedy) after every epoch; None = all
     max_pairs: int | None = None  # cap on training pairs (the tiny preset)
+    average_last: int = 0  # also average the weights of the last N epochs (0: off)
 
 
 PRESETS = {

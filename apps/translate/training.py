@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import asdict, dataclass, replace
 
 import keras
@@ -16,12 +17,13 @@ from dldemo.apps.translate.model import (
     shape_of,
 )
 from dldemo.apps.translate.recipes import PRESETS, Recipe
-from dldemo.apps.translate.scoring import score
+from dldemo.apps.translate.scoring import Scores, score
 from dldemo.apps.translate.tokenizer import BOS, Subwords
 from dldemo.apps.translate.translator import Translator, subwords_of
 from dldemo.apps.translate.weights import load_translator
 from dldemo.shared.errors import UserError
 from dldemo.shared.train import RunDir, SeededBatches, create_run_dir, fit, load_checkpoint, open_run_dir
+from dldemo.shared.train.checkpoint import atomic_path
 
 APP = "translate"
 BUCKETS = (*range(8, 65, 4), 96, 128)  # padded lengths: few shapes to compile
@@ -83,6 +85,12 @@ class PairBatches(SeededBatches):
         )
 
 
+def greedy_scores(model: keras.Model, pairs: Pairs) -> Scores:
+    """sacreBLEU and chrF of the model's greedy translations of ``pairs``."""
+    translations = Translator(model).translate(pairs.source, beam=1)
+    return score([t.text for t in translations], pairs.target)
+
+
 class ValidationBleu(keras.callbacks.Callback):
     """After every epoch: greedy translations of the validation sentences -> val_bleu and val_chrf."""
 
@@ -91,8 +99,7 @@ class ValidationBleu(keras.callbacks.Callback):
         self.pairs = pairs
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        translations = Translator(self.model).translate(self.pairs.source, beam=1)
-        scores = score([t.text for t in translations], self.pairs.target)
+        scores = greedy_scores(self.model, self.pairs)
         if logs is not None:
             logs["val_bleu"], logs["val_chrf"] = scores.bleu, scores.chrf
 
@@ -108,6 +115,7 @@ class Session:
     val_pairs: Pairs
     epochs: int
     resumed: bool
+    average_last: int = 0
 
 
 def encode(
@@ -164,6 +172,7 @@ def prepare(
     learning_rate: float | None = None,
     subword_model: str | None = None,
     vocabulary: str | None = None,
+    average_last: int | None = None,
     run_dir: str | None = None,
     resume: str | None = None,
     init_weights: str | None = None,
@@ -185,7 +194,7 @@ def prepare(
             config["recipe"]["epochs"] = epochs
     else:
         overrides = {"epochs": epochs, "learning_rate": learning_rate, "subword_model": subword_model,
-                     "vocabulary": vocabulary}  # fmt: skip
+                     "vocabulary": vocabulary, "average_last": average_last}  # fmt: skip
         recipe = replace(PRESETS[preset], **{k: v for k, v in overrides.items() if v is not None})
         config = {"preset": preset, "pair": pair, "data": data, "recipe": asdict(recipe), "seed": seed,
                   "init_weights": str(init_weights) if init_weights else None,
@@ -196,6 +205,11 @@ def prepare(
             config["recipe"]["shape"] = asdict(shape)
             config["recipe"]["vocabulary"] = "joint" if shape.target_vocab_size is None else "separate"
     recipe = Recipe(**{**config["recipe"], "shape": Shape(**config["recipe"]["shape"])})
+    if recipe.average_last > recipe.epochs:
+        raise UserError(
+            f"--average-last {recipe.average_last} is more than the {recipe.epochs} epochs of the run: "
+            "average at most that many"
+        )
     keras.utils.set_random_seed(config["seed"])
     train_pairs = first(load_pairs(config["pair"], "train", config["data"]), recipe.max_pairs)
     val_pairs = first(load_pairs(config["pair"], "val", config["data"]), recipe.val_sentences)
@@ -221,12 +235,15 @@ def prepare(
     sizes = [side.vocab_size for side in subwords]
     counts = f"{sizes[0]} joint" if recipe.vocabulary == "joint" else "{} source + {} target".format(*sizes)
     print(f"translate: {counts} subwords, {params / 1e6:.1f} M parameters, run {run.path}")
-    return Session(run, model, batches, val_batches, val_pairs, recipe.epochs, bool(resume))
+    return Session(
+        run, model, batches, val_batches, val_pairs, recipe.epochs, bool(resume), recipe.average_last
+    )
 
 
 def train(session: Session, callbacks=()) -> list[dict]:
-    """Fit to the configured epochs; best.keras follows the validation BLEU (greedy)."""
-    return fit(
+    """Fit to the configured epochs; best.keras follows the validation BLEU (greedy), and becomes the
+    model averaged over the last epochs (``average_last``) when that scores higher."""
+    history = fit(
         session.model,
         session.batches,
         epochs=session.epochs,
@@ -236,5 +253,26 @@ def train(session: Session, callbacks=()) -> list[dict]:
         monitor="val_bleu",
         mode="max",
         resume=session.resumed,
+        average_last=session.average_last,
         verbose=2,
+    )
+    if session.average_last and session.run_dir.averaged_path.is_file():
+        promote_average(session)
+    return history
+
+
+def promote_average(session: Session) -> None:
+    """Score averaged.keras on the validation pairs; it replaces best.keras if its BLEU is higher."""
+    run = session.run_dir
+    averaged = load_checkpoint(run.averaged_path, custom_objects=custom_objects())
+    scores = greedy_scores(averaged, session.val_pairs)
+    state = run.state()
+    best, best_epoch = state["best"], state["best_epoch"]
+    better = scores.bleu > best
+    if better:
+        with atomic_path(run.best_path) as tmp:
+            shutil.copyfile(run.averaged_path, tmp)
+    print(
+        f"translate: averaged weights: val BLEU {scores.bleu:.2f} chrF {scores.chrf:.2f} vs {best:.2f} at "
+        f"epoch {best_epoch}: {'now best.keras' if better else 'best.keras stays'}"
     )

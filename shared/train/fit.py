@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import keras
 
 from dldemo.shared.errors import UserError
+from dldemo.shared.train.averaging import EpochAverage, save_averaged_model
 from dldemo.shared.train.callbacks import RunRecorder, SyncEpoch, global_step, tensorboard
 from dldemo.shared.train.checkpoint import save_checkpoint
 from dldemo.shared.train.dataset import SeededBatches
@@ -25,6 +26,7 @@ def fit(
     monitor: str = "val_loss",
     mode: str = "min",
     resume: bool = False,
+    average_last: int = 0,
     verbose: int = 1,
 ) -> list[dict]:
     """Train the compiled ``model`` on ``train`` up to ``epochs`` epochs; return every epoch's metrics row.
@@ -35,12 +37,16 @@ def fit(
     With ``resume=True`` (``model`` loaded from ``run_dir.checkpoint_path``) it carries on from
     state.json, skipping the batches of an interrupted epoch already trained on, so the result
     matches an uninterrupted run. ``val`` is anything ``model.fit`` takes as ``validation_data``.
+    With ``average_last=K`` it also averages the weights of the last K epochs and, once training is
+    done, saves that model as averaged.keras.
     """
     if model.optimizer is None:
         raise ValueError("fit needs a compiled model")
     state = _resume_state(model, train, run_dir) if resume else {}
     recorder = RunRecorder(run_dir, train, monitor=monitor, mode=mode, state=state)
     all_callbacks = [SyncEpoch(train), *callbacks, *tensorboard(run_dir.tensorboard_dir), recorder]
+    if average_last:  # after the recorder: an epoch is averaged once its checkpoint is saved
+        all_callbacks.append(EpochAverage(run_dir.average_path, epochs=epochs, count=average_last))
 
     def run(first: int, last: int, skip: int) -> None:
         train.set_epoch(first)
@@ -64,6 +70,10 @@ def fit(
             run(epoch, epochs, 0)
     except KeyboardInterrupt:
         _save_on_interrupt(model, run_dir, recorder)
+        return run_dir.history()
+    if average_last and run_dir.average_path.is_file():
+        count = save_averaged_model(model, run_dir.average_path, run_dir.averaged_path)
+        print(f"weights of the last {count} epochs averaged: {run_dir.averaged_path}")
     return run_dir.history()
 
 

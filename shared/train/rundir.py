@@ -37,6 +37,16 @@ class RunDir:
         return self.path / "best.keras"
 
     @property
+    def average_path(self) -> Path:
+        """The running mean of the weights over the last epochs (with ``--average-last``)."""
+        return self.path / "average.npz"
+
+    @property
+    def averaged_path(self) -> Path:
+        """The model with those averaged weights, written when training ends."""
+        return self.path / "averaged.keras"
+
+    @property
     def state_path(self) -> Path:
         """Where training stands for ``checkpoint_path`` (epoch, step, best metric, seed)."""
         return self.path / STATE_FILE
