@@ -53,10 +53,10 @@ def _fit(model, run, epochs=EPOCHS, **kwargs):
     return fit(model, Regression(), epochs=epochs, run_dir=run, val=VAL, verbose=0, **kwargs)
 
 
-def _resume(run, epochs=EPOCHS):
+def _resume(run, epochs=EPOCHS, **kwargs):
     run = open_run_dir(run.path, app="demo")
     model = load_checkpoint(run.checkpoint_path)
-    return model, _fit(model, run, epochs=epochs, resume=True)
+    return model, _fit(model, run, epochs=epochs, resume=True, **kwargs)
 
 
 class InterruptAt(keras.callbacks.Callback):

@@ -3,6 +3,7 @@ a checkpoint that translates in a fresh process, and one-line user errors."""
 
 import io
 import json
+import re
 import subprocess
 import sys
 
@@ -109,6 +110,15 @@ def test_init_weights_goes_on_from_a_trained_model(trained, corpus, tmp_path, ca
     assert after["val_loss"] < before[0]["val_loss"] and after["val_loss"] < before[-1]["val_loss"] * 1.1
     assert after["val_bleu"] > 60, after
     assert json.loads((tuned / "config.json").read_text())["recipe"]["shape"]["decoder_units"] == 64
+    capsys.readouterr()
+    averaged = tmp_path / "averaged"
+    assert dldemo("train", "translate", "--init-weights", trained, "--run-dir", averaged, *args,
+                  "--epochs", 2, "--average-last", 2) == 0  # fmt: skip
+    line = next(x for x in capsys.readouterr().out.splitlines() if "averaged weights" in x)
+    average, best = (float(x) for x in re.findall(r"BLEU (\S+) chrF \S+ vs (\S+) at", line)[0])
+    assert average > 60, line
+    promoted = (averaged / "best.keras").read_bytes() == (averaged / "averaged.keras").read_bytes()
+    assert promoted == (average > best) == line.endswith("now best.keras"), line
     assert dldemo("train", "translate", "--init-weights", trained, "--pair", "en-fr", *args) == 2
     assert "translates en-de, not en-fr" in capsys.readouterr().err
 
@@ -155,5 +165,8 @@ def test_user_errors_are_one_line(trained, corpus, tmp_path, capsys):
     trained_again = ["--data", corpus, "--init-weights", trained, "--vocabulary", "separate"]
     assert dldemo("train", "translate", *trained_again, "--run-dir", tmp_path / "run") == 2
     assert "keeps the model's own subwords" in capsys.readouterr().err
+    too_many = ["--data", corpus, "--preset", "tiny", "--epochs", 2, "--average-last", 3]
+    assert dldemo("train", "translate", *too_many, "--run-dir", tmp_path / "run") == 2
+    assert "--average-last 3 is more than the 2 epochs" in capsys.readouterr().err
     with pytest.raises(UserError, match="no bundled sample sentences in 'xx'"):
         sample_sentences("xx")
