@@ -29,10 +29,6 @@ def _save_average(path: Path, mean: list[np.ndarray], count: int) -> None:
         np.savez(f, **{f"w{i}": values for i, values in enumerate(mean)}, **{COUNT_KEY: np.int64(count)})
 
 
-def _weights(model: keras.Model) -> list[np.ndarray]:
-    return [keras.ops.convert_to_numpy(weight) for weight in model.weights]
-
-
 class EpochAverage(keras.callbacks.Callback):
     """Folds the model's weights into the running mean at the end of each of the last ``count`` of
     ``epochs`` epochs. Float weights are averaged; others (step counters) keep their latest value."""
@@ -46,11 +42,8 @@ class EpochAverage(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if epoch < self.first:
             return
-        current = _weights(self.model)
-        if not self.path.is_file():
-            _save_average(self.path, current, 1)
-            return
-        mean, count = load_average(self.path)
+        current = self.model.get_weights()
+        mean, count = load_average(self.path) if self.path.is_file() else (current, 0)
         pairs = zip(mean, current, strict=True)
         mean = [m + (w - m) / (count + 1) if w.dtype.kind == "f" else w for m, w in pairs]
         _save_average(self.path, mean, count + 1)
@@ -60,7 +53,7 @@ def save_averaged_model(model: keras.Model, average: Path, path: Path) -> int:
     """Write ``model`` with the averaged weights of ``average`` to ``path`` (atomically); the model keeps
     its own weights. Returns how many epochs the average covers."""
     mean, count = load_average(average)
-    own = _weights(model)
+    own = model.get_weights()
     model.set_weights(mean)
     try:
         save_model(model, path)
