@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import click
-
-PRESETS = ("tiny", "cpu", "gpu")
 
 
 def apply_options(options: list[Callable]) -> Callable:
@@ -20,11 +18,30 @@ def apply_options(options: list[Callable]) -> Callable:
     return decorate
 
 
+def preset_option(presets: Mapping[str, object], help: str, default: str = "cpu") -> Callable:
+    """``--preset``, choosing among the app's own presets."""
+    return click.option(
+        "--preset", type=click.Choice(tuple(presets)), default=default, show_default=True, help=help
+    )
+
+
 weights_option = click.option(
     "--weights",
     type=click.Path(dir_okay=True),
     default=None,
     help="A .keras model or a run directory (default: the shipped weights).",
+)
+json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print the numbers as one JSON object on the last line."
+)
+output_option = click.option(
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write an H.264 mp4 here instead of opening a window.",
+)
+max_frames_option = click.option(
+    "--max-frames", type=click.IntRange(min=1), default=None, help="Stop after this many frames."
 )
 
 run_options = apply_options(
@@ -34,15 +51,8 @@ run_options = apply_options(
             default=None,
             help="Webcam index (0), video, image, folder, glob or 'samples' (default: webcam, else samples)",
         ),
-        click.option(
-            "--output",
-            type=click.Path(dir_okay=False),
-            default=None,
-            help="Write an H.264 mp4 here instead of opening a window.",
-        ),
-        click.option(
-            "--max-frames", type=click.IntRange(min=1), default=None, help="Stop after this many frames."
-        ),
+        output_option,
+        max_frames_option,
         weights_option,
     ]
 )
@@ -72,25 +82,22 @@ def init_weights_option(what: str) -> Callable:
     )
 
 
-seed_option = click.option("--seed", type=int, default=0, show_default=True)
-
+seed_option = click.option(
+    "--seed", type=int, default=0, show_default=True, help="Seeds weights, data order and augmentation."
+)
+learning_rate_option = click.option(
+    "--learning-rate", type=click.FloatRange(min=0, min_open=True), default=None, help="Peak learning rate."
+)
 data_option = click.option(
     "--data", type=click.Path(), default=None, help="Data folder (default: DLDEMO_DATA or the cache)."
 )
+epochs_option = click.option(
+    "--epochs", type=click.IntRange(min=1), default=None, help="Override the preset's epochs."
+)
 
-train_options = apply_options(
+# Where a run lives and how it starts: every app's train and record take these.
+run_start_options = apply_options(
     [
-        data_option,
-        click.option(
-            "--preset",
-            type=click.Choice(PRESETS),
-            default="cpu",
-            show_default=True,
-            help="tiny: seconds (tests); cpu: minutes on a laptop; gpu: the full recipe.",
-        ),
-        click.option(
-            "--epochs", type=click.IntRange(min=1), default=None, help="Override the preset's epochs."
-        ),
         run_dir_option,
         resume_option,
         seed_option,
@@ -102,25 +109,54 @@ train_options = apply_options(
     ]
 )
 
+PRESET_HELP = "tiny: seconds (tests); cpu: the shipped recipe on a CPU; gpu: the full recipe on a GPU."
+
+
+def train_options(presets: Mapping[str, object], help: str = PRESET_HELP) -> Callable:
+    """The options of an app that trains with ``fit`` by epochs: data, preset, epochs and the run start."""
+    return apply_options([data_option, preset_option(presets, help), epochs_option, run_start_options])
+
+
+def record_options(presets: Mapping[str, object], help: str = PRESET_HELP) -> Callable:
+    """``train_options`` plus the video to write."""
+    return apply_options(
+        [
+            click.option(
+                "--output",
+                type=click.Path(dir_okay=False),
+                default=None,
+                help="The video to write (default: inside the run directory).",
+            ),
+            train_options(presets, help),
+        ]
+    )
+
+
 eval_options = apply_options(
     [
         data_option,
         click.option("--split", default=None, help="Which split to evaluate (the app lists its own)."),
         weights_option,
-        click.option(
-            "--json", "as_json", is_flag=True, help="Print the metrics as one JSON object on the last line."
-        ),
+        json_option,
     ]
 )
 
-record_options = apply_options(
-    [
-        click.option(
-            "--output",
-            type=click.Path(dir_okay=False),
-            default=None,
-            help="The video to write (default: inside the run directory).",
-        ),
-        train_options,
-    ]
-)
+
+def bench_options(presets: Mapping[str, object], steps: int) -> Callable:
+    """``--weights`` (the model timed live), ``--preset`` and ``--steps`` (training timed) and ``--json``."""
+    return apply_options(
+        [
+            click.option(
+                "--weights", type=click.Path(), default=None, help="A .keras model or run (default: shipped)."
+            ),
+            preset_option(presets, "Whose model and batch the training throughput uses."),
+            click.option(
+                "--steps",
+                type=click.IntRange(min=1),
+                default=steps,
+                show_default=True,
+                help="Training steps timed.",
+            ),
+            json_option,
+        ]
+    )

@@ -15,15 +15,6 @@ WORKING_SIDE = 256  # images are seen with their long side at this size, in trai
 MIN_CHROMA = 4.0  # mean |ab| below this: a black-and-white photo, useless as a colour target
 
 
-def fit_long_side(rgb: np.ndarray, side: int = WORKING_SIDE) -> np.ndarray:
-    """Resize so that the long side is `side` (area filter when shrinking)."""
-    height, width = rgb.shape[:2]
-    scale = side / max(height, width)
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-    return cv2.resize(rgb, size, interpolation=interpolation)
-
-
 def mean_chroma(rgb: np.ndarray) -> float:
     lab = rgb_to_lab(rgb)
     return float(np.hypot(lab[..., 1], lab[..., 2]).mean())

@@ -43,13 +43,34 @@ SPLITS = {
 DEFAULT_SPLIT = "bsds500-val"
 
 
-def split_photos(name: str, root: str | None) -> list[Path]:
+def evaluation_photos(data: str | None, split: str | None) -> tuple[str, list[Path]]:
+    """(label, photos) to score: every image in ``data`` without a split, else the split (under ``data``
+    as the data root, if given)."""
+    if data and not split:
+        return data, list_images(data)
+    name = split or DEFAULT_SPLIT
     if name not in SPLITS:
         raise UserError(
             f"unknown colorize split '{name}': choose one of {', '.join(SPLITS)}, "
             "or pass --data DIR with any folder of colour photos"
         )
-    return SPLITS[name].photos(root)
+    return name, SPLITS[name].photos(data)
+
+
+def parse_temperatures(text: str) -> list[float]:
+    """--sweep's comma-separated temperatures."""
+    try:
+        return [float(t) for t in text.split(",")]
+    except ValueError:
+        raise UserError(f"--sweep takes comma-separated numbers, got {text!r}") from None
+
+
+def sweep_line(row: dict) -> str:
+    """One temperature of a sweep, as a line."""
+    return (
+        f"T={row['temperature']:<5g} psnr {row['psnr']:.2f} (grey {row['psnr_gray']:.2f})  "
+        f"ssim {row['ssim']:.4f}  colourfulness ratio {row['colorfulness_ratio']:.3f}"
+    )
 
 
 def greyed(rgb: np.ndarray) -> np.ndarray:

@@ -16,17 +16,17 @@ DISPLAY_SIDE = 480  # frames are shown (and colorized at full display resolution
 
 def run_colorize(colorizer, *, source: str | None, output: str | None, max_frames: int | None) -> Path | None:
     """Colorize a live source; without a display (or with --output) the result is an mp4."""
-    frames = open_source(source, samples=sample_photos(), max_side=DISPLAY_SIDE)
-    peek = iter(frames)
-    first = next(peek, None)
-    peek.close()  # releases a webcam or video file opened for the peek
-    if first is not None:  # compile before the clock starts, so the HUD shows steady-state latency
-        for _ in range(2):  # TensorFlow traces twice: for the shape, then with relaxed shapes
-            colorizer.colorize(first)
 
     def process(frame: np.ndarray) -> tuple[np.ndarray, list[str]]:
         coloured = colorizer.colorize(frame)
         panel = side_by_side([greyed(frame), coloured, frame], ["grey input", "colorized", "original"])
         return panel, [f"{colorizer.mode}, T={colorizer.temperature:g}, model at {WORKING_SIDE}px"]
 
-    return run_live(app="colorize", source=frames, process=process, output=output, max_frames=max_frames)
+    return run_live(
+        app="colorize",
+        source=open_source(source, samples=sample_photos(), max_side=DISPLAY_SIDE),
+        process=process,
+        output=output,
+        max_frames=max_frames,
+        warmup=2,  # TensorFlow traces twice: for the shape, then with relaxed shapes
+    )

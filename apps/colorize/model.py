@@ -34,9 +34,10 @@ class LightnessToGrey(layers.Layer):
         return 255.0 * srgb
 
 
-def build_colorizer(
-    num_outputs: int, *, width: int = 32, encoder: str = "scratch", name: str = "colorizer"
-) -> keras.Model:
+MODEL_NAME = "colorizer"
+
+
+def build_colorizer(num_outputs: int, *, width: int = 32, encoder: str = "scratch") -> keras.Model:
     """U-Net on L in [-1, 1] (any size divisible by 16) -> (H/4, W/4, num_outputs) raw outputs.
 
     The squeezenet encoder starts from random weights here: load ImageNet's with
@@ -51,4 +52,4 @@ def build_colorizer(
         skips = scratch_encoder(inputs, widths)
     x = decode_to_quarter(skips, widths)
     outputs = layers.Conv2D(num_outputs, 1, name="head", dtype="float32")(x)
-    return keras.Model(inputs, outputs, name=name)
+    return keras.Model(inputs, outputs, name=MODEL_NAME)

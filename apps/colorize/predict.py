@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,9 +9,11 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from dldemo.apps.colorize.data import fit_long_side
+from dldemo.apps.colorize.data import WORKING_SIDE
 from dldemo.apps.colorize.lab import AB_SCALE, combine, normalize_l, rgb_to_lab
 from dldemo.apps.colorize.quantize import gamut_bins
+from dldemo.shared.data import fit_long_side
+from dldemo.shared.models.loading import load_preset
 from dldemo.shared.models.unet import DOWNSAMPLE
 
 DEFAULT_TEMPERATURE = 0.38  # Zhang et al. 2016
@@ -45,6 +46,25 @@ class Colorizer:
     def __post_init__(self) -> None:
         self._build_decoder()
 
+    @classmethod
+    def from_preset(cls, weights: str | Path | None = None, temperature: float | None = None) -> Colorizer:
+        """The shipped colorizer, a run's or a .keras file's; the decoding temperature defaults to the one
+        saved beside the model."""
+        from dldemo.apps.colorize.losses import rebalanced_cross_entropy
+        from dldemo.apps.colorize.model import MODEL_NAME, LightnessToGrey
+
+        loaded = load_preset(
+            weights,
+            app="colorize",
+            model_name=MODEL_NAME,
+            custom_objects={
+                "rebalanced_cross_entropy": rebalanced_cross_entropy,
+                "LightnessToGrey": LightnessToGrey,
+            },
+        )
+        saved = loaded.settings.get("temperature", DEFAULT_TEMPERATURE)
+        return cls(loaded.model, saved if temperature is None else temperature)
+
     def _build_decoder(self) -> None:
         outputs = self.model.outputs[0]
         if self.mode == "regression":
@@ -63,7 +83,7 @@ class Colorizer:
 
     @staticmethod
     def _predict(network: keras.Model, rgb: np.ndarray) -> np.ndarray:
-        small = rgb_to_lab(fit_long_side(rgb))[..., 0]
+        small = rgb_to_lab(fit_long_side(rgb, WORKING_SIDE, enlarge=True))[..., 0]
         height, width = small.shape
         pad_h, pad_w = -height % PAD_MULTIPLE, -width % PAD_MULTIPLE
         padded = np.pad(small, ((0, pad_h), (0, pad_w)), mode="reflect")
@@ -74,9 +94,3 @@ class Colorizer:
     def colorize(self, rgb: np.ndarray) -> np.ndarray:
         """Full-resolution RGB: the photo's own L with the predicted ab."""
         return combine(rgb_to_lab(rgb)[..., 0], self.predict_ab(rgb))
-
-
-def read_settings(model_path: Path) -> dict:
-    """Decoding settings saved beside a model (same stem, .json), if any."""
-    path = model_path.with_suffix(".json")
-    return json.loads(path.read_text()) if path.exists() else {}

@@ -2,30 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass
 
 import keras
 import numpy as np
 
-from dldemo.apps.colorize.data import ab_prior, fit_long_side, keep_colour_images, make_batch
+from dldemo.apps.colorize.data import WORKING_SIDE, ab_prior, keep_colour_images, make_batch
 from dldemo.apps.colorize.evaluate import evaluate, greyed
 from dldemo.apps.colorize.losses import rebalanced_cross_entropy
 from dldemo.apps.colorize.model import build_colorizer
 from dldemo.apps.colorize.predict import Colorizer
 from dldemo.apps.colorize.quantize import ABQuantizer
 from dldemo.apps.colorize.recipes import PRESETS, Recipe, folder_photos, recipe_photos
-from dldemo.shared.data import dataset_path, load_images
+from dldemo.shared.data import dataset_path, fit_long_side, load_images
 from dldemo.shared.errors import UserError
 from dldemo.shared.models.squeezenet import WEIGHTS_FILE, load_squeezenet_weights
-from dldemo.shared.train import (
-    RunDir,
-    SeededBatches,
-    create_run_dir,
-    fit,
-    load_checkpoint,
-    open_run_dir,
-    prepare_devices,
-)
+from dldemo.shared.train import RunDir, SeededBatches, ValidationScores, fit, start_run
 
 APP = "colorize"
 
@@ -44,20 +36,6 @@ class ColorizeBatches(SeededBatches):
         return make_batch(
             self.images, indices % len(self.images), rng, crop=self.recipe.crop, quantizer=self.quantizer
         )
-
-
-class ColorizeValidation(keras.callbacks.Callback):
-    """Scores the validation photos after every epoch: val_psnr, val_psnr_gray, val_colorfulness_ratio."""
-
-    def __init__(self, images: list[np.ndarray]):
-        super().__init__()
-        self.images = images
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        metrics = evaluate(Colorizer(self.model), self.images)
-        if logs is not None:
-            for key in ("psnr", "psnr_gray", "ssim", "colorfulness_ratio"):
-                logs[f"val_{key}"] = metrics[key]
 
 
 @dataclass
@@ -85,28 +63,25 @@ def prepare(
     mixed_precision: bool = False,
 ) -> Session:
     """Build (or reopen) a run: photos, quantizer prior, model and data, all from the config."""
-    if resume:
-        run = open_run_dir(resume, app=APP)
-        config = run.config()
-        if epochs is not None:  # extends the run; a decayed learning rate stays at its final value
-            config["recipe"]["epochs"] = epochs
-    else:
-        overrides = {"epochs": epochs, "rebalance": rebalance}
-        recipe = replace(PRESETS[preset], **{k: v for k, v in overrides.items() if v is not None})
-        config = {
-            "preset": preset,
-            "recipe": asdict(recipe),
-            "loss": loss,
-            "data": data,
-            "seed": seed,
-            "backend": keras.backend.backend(),
-        }
-    recipe = Recipe(**config["recipe"])
-    prepare_devices(recipe.batch_size, mixed_precision)
+    start = start_run(
+        APP,
+        presets=PRESETS,
+        preset=preset,
+        overrides={"epochs": epochs, "rebalance": rebalance},
+        settings={"loss": loss, "data": data},
+        seed=seed,
+        mixed_precision=mixed_precision,
+        run_dir=run_dir,
+        resume=resume,
+        extend={"epochs": epochs},  # a decayed learning rate stays at its final value
+    )
+    config, recipe = start.config, start.recipe(Recipe)
+    start.prepare_devices(recipe.batch_size)
     train_paths, val_paths = folder_photos(config["data"]) if config["data"] else recipe_photos(None)
     if recipe.max_images:
         train_paths = train_paths[: recipe.max_images]
-    train_images = keep_colour_images([fit_long_side(im) for im in load_images(train_paths)])
+    photos = [fit_long_side(im, WORKING_SIDE, enlarge=True) for im in load_images(train_paths)]
+    train_images = keep_colour_images(photos)
     if not train_images:
         raise UserError("no colour photos left to train on (all were black-and-white or sepia)")
     val_images = load_images(val_paths[: recipe.val_images])
@@ -114,14 +89,12 @@ def prepare(
     if config["loss"] == "classification":
         quantizer = ABQuantizer.create(ab_prior(train_images, ABQuantizer.create()), recipe.rebalance)
     batches = ColorizeBatches(train_images, recipe, quantizer, config["seed"])
-    if resume:
-        model = load_checkpoint(
-            run.checkpoint_path, custom_objects={"rebalanced_cross_entropy": rebalanced_cross_entropy}
-        )
+    if start.resumed:
+        model = start.load_checkpoint({"rebalanced_cross_entropy": rebalanced_cross_entropy})
     else:
-        run = create_run_dir(APP, config, run_dir=run_dir)
-        outputs = quantizer.num_bins if quantizer else 2
-        model = build_colorizer(outputs, width=recipe.width, encoder=recipe.encoder)
+        model = build_colorizer(
+            quantizer.num_bins if quantizer else 2, width=recipe.width, encoder=recipe.encoder
+        )
         if recipe.encoder == "squeezenet":
             load_squeezenet_weights(model, dataset_path("squeezenet") / WEIGHTS_FILE)
         schedule = keras.optimizers.schedules.CosineDecay(
@@ -131,11 +104,12 @@ def prepare(
             keras.optimizers.Adam(schedule),
             loss=rebalanced_cross_entropy if quantizer else "mean_squared_error",
         )
+    run = start.create()
     print(
         f"colorize: {len(train_images)} training photos, {len(val_images)} validation photos, "
         f"{config['loss']} loss, run {run.path}"
     )
-    return Session(run, model, batches, val_images, epochs=recipe.epochs, resumed=bool(resume))
+    return Session(run, model, batches, val_images, epochs=recipe.epochs, resumed=start.resumed)
 
 
 def train(session: Session, callbacks=()) -> list[dict]:
@@ -145,7 +119,7 @@ def train(session: Session, callbacks=()) -> list[dict]:
         session.batches,
         epochs=session.epochs,
         run_dir=session.run_dir,
-        callbacks=[ColorizeValidation(session.val_images), *callbacks],
+        callbacks=[ValidationScores(lambda model: validation_scores(model, session.val_images)), *callbacks],
         monitor="val_psnr",
         mode="max",
         resume=session.resumed,
@@ -153,11 +127,17 @@ def train(session: Session, callbacks=()) -> list[dict]:
     )
 
 
+def validation_scores(model: keras.Model, images: list[np.ndarray]) -> dict[str, float]:
+    """What every epoch logs about the validation photos (as val_psnr, val_psnr_gray, ...)."""
+    metrics = evaluate(Colorizer(model), images)
+    return {key: metrics[key] for key in ("psnr", "psnr_gray", "ssim", "colorfulness_ratio")}
+
+
 def render_panel(images: list[np.ndarray], side: int = 160):
     """A function model -> RGB grid of [grey | colorized | original] rows, for train-and-record."""
     from dldemo.shared.live import grid
 
-    photos = [fit_long_side(image, side) for image in images]
+    photos = [fit_long_side(image, side, enlarge=True) for image in images]
 
     def render(model: keras.Model) -> np.ndarray:
         colorizer = Colorizer(model)

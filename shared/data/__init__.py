@@ -2,13 +2,13 @@
 
 from dldemo.shared.data.extract import safe_extract
 from dldemo.shared.data.fetch import VerifyReport, fetch_dataset, verify_dataset
-from dldemo.shared.data.images import IMAGE_EXTENSIONS, list_images, load_images, read_image_rgb
+from dldemo.shared.data.images import IMAGE_SUFFIXES, fit_long_side, list_images, load_images, read_image
 from dldemo.shared.data.registry import DATASETS, DatasetSpec, Member, Source
 from dldemo.shared.data.root import data_root, dataset_path
 
 __all__ = [
     "DATASETS",
-    "IMAGE_EXTENSIONS",
+    "IMAGE_SUFFIXES",
     "DatasetSpec",
     "Member",
     "Source",
@@ -16,9 +16,10 @@ __all__ = [
     "data_root",
     "dataset_path",
     "fetch_dataset",
+    "fit_long_side",
     "list_images",
     "load_images",
-    "read_image_rgb",
+    "read_image",
     "safe_extract",
     "verify_dataset",
 ]

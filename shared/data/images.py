@@ -1,4 +1,7 @@
-"""Finding and reading images: files, folders or glob patterns in, uint8 RGB arrays out."""
+"""Images on disk and in memory: finding, reading (uint8 RGB) and resizing by the long side.
+
+Every app and the live sources use these: one set of image suffixes, one reader, one long-side resize.
+"""
 
 from __future__ import annotations
 
@@ -14,13 +17,13 @@ from dldemo.shared.errors import UserError
 if TYPE_CHECKING:
     import numpy as np
 
-IMAGE_EXTENSIONS = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"})
 _log = logging.getLogger(__name__)
 
 
 def is_image(path: Path) -> bool:
-    """Whether ``path`` is a file with an image extension (any case)."""
-    return path.suffix.lower() in IMAGE_EXTENSIONS and path.is_file()
+    """Whether ``path`` is a file with an image suffix (any case)."""
+    return path.suffix.lower() in IMAGE_SUFFIXES and path.is_file()
 
 
 def list_images(source: str | os.PathLike[str]) -> list[Path]:
@@ -34,7 +37,7 @@ def list_images(source: str | os.PathLike[str]) -> list[Path]:
     else:
         found = sorted(p for p in map(Path, glob.glob(text, recursive=True)) if is_image(p))
     if not found:
-        kinds = "/".join(sorted(e.lstrip(".") for e in IMAGE_EXTENSIONS))
+        kinds = "/".join(sorted(e.lstrip(".") for e in IMAGE_SUFFIXES))
         raise UserError(
             f"no images found at {source} (looked for {kinds} files): "
             "give an image file, a folder of images or a glob pattern such as 'photos/*.jpg'"
@@ -42,12 +45,29 @@ def list_images(source: str | os.PathLike[str]) -> list[Path]:
     return found
 
 
-def read_image_rgb(path: str | os.PathLike[str]) -> np.ndarray | None:
-    """The image as uint8 HxWx3 RGB (grey and RGBA converted), or None if it cannot be read."""
-    import cv2
+def read_image(path: str | os.PathLike[str]) -> np.ndarray:
+    """The image as uint8 HxWx3 RGB (grey and RGBA converted; non-ASCII paths work).
 
-    bgr = cv2.imread(os.fspath(path), cv2.IMREAD_COLOR)
-    return None if bgr is None else cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    OpenCV decodes it; Pillow reads what OpenCV cannot (some '.jpg' files are GIFs). UserError if
+    neither can.
+    """
+    import cv2
+    import numpy as np
+
+    try:
+        data = np.fromfile(os.fspath(path), np.uint8)
+    except OSError as err:
+        raise UserError(f"cannot read image {path}: {err.strerror}; check the path and permissions") from err
+    bgr = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    if bgr is not None:
+        return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            return np.asarray(image.convert("RGB"))
+    except (OSError, UnidentifiedImageError, ValueError):
+        raise UserError(f"cannot decode image {path}: pass a PNG, JPEG, BMP, WebP or TIFF file") from None
 
 
 def load_images(paths: Iterable[str | os.PathLike[str]], *, max_side: int | None = None) -> list[np.ndarray]:
@@ -60,11 +80,12 @@ def load_images(paths: Iterable[str | os.PathLike[str]], *, max_side: int | None
     paths = list(paths)
     images, bad = [], []
     for path in paths:
-        image = read_image_rgb(path)
-        if image is None:
+        try:
+            image = read_image(path)
+        except UserError:
             bad.append(Path(path).name)
-        else:
-            images.append(image if max_side is None else _fit(image, max_side))
+            continue
+        images.append(image if max_side is None else fit_long_side(image, max_side))
     if bad:
         more = ", ..." if len(bad) > 3 else ""
         names = ", ".join(bad[:3]) + more
@@ -74,13 +95,16 @@ def load_images(paths: Iterable[str | os.PathLike[str]], *, max_side: int | None
     return images
 
 
-def _fit(image: np.ndarray, max_side: int) -> np.ndarray:
-    """``image`` scaled down (INTER_AREA) so that its long side is at most ``max_side``."""
+def fit_long_side(image: np.ndarray, side: int | None, *, enlarge: bool = False) -> np.ndarray:
+    """``image`` resized so that its long side is ``side``: area filter when shrinking, bilinear when
+    enlarging. Without ``enlarge`` a smaller image is returned as it is; ``side=None`` changes nothing."""
     import cv2
 
-    h, w = image.shape[:2]
-    scale = max_side / max(h, w)
-    if scale >= 1:
+    if side is None:
         return image
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    height, width = image.shape[:2]
+    if max(height, width) == side or (max(height, width) < side and not enlarge):
+        return image
+    scale = side / max(height, width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)

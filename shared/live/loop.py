@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -14,7 +15,8 @@ from dldemo.shared.live.sinks import FrameSink, Mp4Sink, open_sink, timestamped_
 from dldemo.shared.live.sources import FrameSource
 
 STILL_SECONDS = 2.0  # how long a window shows each still image
-Process = Callable[[np.ndarray], tuple[np.ndarray, list[str]]]
+# One item of the source (a frame, or whatever the source yields with it) -> (picture, HUD lines).
+Process = Callable[[Any], tuple[np.ndarray, list[str]]]
 Key = Callable[[], str | None]
 
 
@@ -121,14 +123,20 @@ def run_live(
     output: str | Path | None = None,
     max_frames: int | None = None,
     keys: Mapping[str, Key] | None = None,
+    warmup: int = 0,
 ) -> Path | None:
-    """Run ``process`` on every frame of ``source`` and show or record the result with a HUD.
+    """Run ``process`` on every item of ``source`` and show or record the result with a HUD.
+
+    An item is usually a frame; a source may yield anything ``process`` understands (atari yields the
+    game's moments: the screen with the Q-values behind it). ``warmup`` runs ``process`` that many times
+    on the first item before the clock starts (compiling the model), so the HUD shows steady latency.
 
     In a window: q/Esc quits, space pauses, s saves a PNG snapshot, other keys call ``keys[key]()``
     (its return value, if any, becomes a status line); stills are shown ~2 s each, cycling until q.
     Into an MP4 (``output`` given or no display): one pass, at most ``max_frames`` frames; the path is
     printed and returned. Ctrl-C stops cleanly, keeping a valid MP4.
     """
+    _warm_up(source, process, warmup)
     sink = open_sink(output, fps=source.fps, title=app)
     session = _Session(app, source, process, sink, dict(keys or {}))
     passes = iter(source)
@@ -144,3 +152,18 @@ def run_live(
     if isinstance(sink, Mp4Sink):
         print(f"wrote {path} ({sink.frames_written} frames)" if path else "no frames, no video written")
     return path
+
+
+def _warm_up(source: FrameSource, process: Process, times: int) -> None:
+    """Call ``process`` ``times`` times on the source's first item (the pass is closed again at once,
+    releasing a webcam or video file)."""
+    if not times:
+        return
+    items = iter(source)
+    try:
+        first = next(items, None)
+    finally:
+        items.close()
+    if first is not None:
+        for _ in range(times):
+            process(first)

@@ -10,11 +10,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from dldemo.shared.data.images import IMAGE_SUFFIXES, fit_long_side, read_image
 from dldemo.shared.errors import UserError
 from dldemo.shared.live.environment import has_camera, open_camera
 from dldemo.shared.live.panels import as_rgb
 
-IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"})
 VIDEO_SUFFIXES = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v"})
 STILL_FPS = 1.0  # one image per second of output video
 _HINT = "pass --source with a video, image, folder or glob, or `samples`"
@@ -48,32 +48,10 @@ class FrameSource:
 
     def __iter__(self) -> Generator[np.ndarray, None, None]:
         for frame in self._frames():
-            yield shrink(frame, self.max_side)
+            yield fit_long_side(frame, self.max_side)
 
     def __repr__(self) -> str:
         return f"FrameSource({self.name!r}, fps={self.fps:g}, count={self.count})"
-
-
-def shrink(frame: np.ndarray, max_side: int | None) -> np.ndarray:
-    """Scale ``frame`` down so that its longer side is at most ``max_side`` (never enlarges)."""
-    h, w = frame.shape[:2]
-    if max_side is None or max(h, w) <= max_side:
-        return frame
-    scale = max_side / max(h, w)
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    return cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
-
-
-def read_image(path: Path) -> np.ndarray:
-    """An image file as RGB uint8 (works with non-ASCII paths); UserError if it cannot be decoded."""
-    try:
-        data = np.fromfile(path, np.uint8)
-    except OSError as err:
-        raise UserError(f"cannot read image {path}: {err.strerror}; check the path and permissions") from err
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR)
-    if image is None:
-        raise UserError(f"cannot decode image {path}: pass a PNG, JPEG, BMP, WebP or TIFF file")
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
 
 
 def open_source(

@@ -1,16 +1,43 @@
-"""Find and load an app's trained model: the shipped file, a .keras file or a run directory."""
+"""One way to load an app's trained model, in the spirit of KerasHub's ``from_preset``.
+
+``load_preset(weights, app=..., model_name=...)`` takes what the user passed as ``--weights`` (nothing:
+the shipped file; a run folder: its best, else latest, checkpoint; or a ``.keras`` file), checks that the
+file holds this app's model before building anything from it, loads it in safe mode (no code is
+unpickled) and returns it with the settings saved beside it (``<stem>.json``, or a run's ``config.json``).
+"""
 
 from __future__ import annotations
 
+import json
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dldemo.shared.errors import UserError
 
 
-def resolve_weights(weights: str | Path | None, *, app: str, shipped: Path) -> Path:
+@dataclass
+class LoadedModel:
+    """A trained model, the file it came from and the settings saved with it."""
+
+    model: object  # keras.Model (keras is imported only when loading)
+    path: Path
+    settings: dict = field(default_factory=dict)
+
+
+def shipped_weights(app: str) -> Path | None:
+    """The app's shipped weights as declared in its ``APP`` (None if it ships none)."""
+    from dldemo.shared.apps import get_app
+
+    return get_app(app).weights
+
+
+def resolve_weights(weights: str | Path | None, *, app: str, shipped: Path | None = None) -> Path:
     """--weights value -> a .keras file (a run directory gives its best, else latest, checkpoint)."""
     if weights is None:
-        if not shipped.exists():
+        shipped = shipped or shipped_weights(app)
+        if shipped is None or not shipped.exists():
             raise UserError(
                 f"no shipped {app} weights at {shipped}: train with `dldemo train {app}` "
                 f"and pass --weights runs/{app}/<run>"
@@ -29,14 +56,73 @@ def resolve_weights(weights: str | Path | None, *, app: str, shipped: Path) -> P
     return path
 
 
-def load_keras_model(path: Path, custom_objects: dict):
+def saved_model_name(path: Path) -> str | None:
+    """The model name in a .keras file's config, read without building anything (None if unreadable)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return json.loads(archive.read("config.json"))["config"]["name"]
+    except (OSError, KeyError, TypeError, ValueError, zipfile.BadZipFile):
+        return None
+
+
+def read_settings(model_path: Path) -> dict:
+    """The settings saved with a model: ``<stem>.json`` beside it, else its run's ``config.json``, else {}.
+
+    UserError if the file exists but is not a JSON object.
+    """
+    for candidate in (model_path.with_suffix(".json"), model_path.parent / "config.json"):
+        if candidate.is_file():
+            try:
+                settings = json.loads(candidate.read_text())
+            except (OSError, UnicodeDecodeError, ValueError) as error:
+                raise UserError(
+                    f"{candidate} is unreadable ({type(error).__name__}): restore it or delete it"
+                ) from None
+            if not isinstance(settings, dict):
+                raise UserError(f"{candidate} is not a JSON object: restore it or delete it")
+            return settings
+    return {}
+
+
+def load_keras_model(path: Path, custom_objects: Mapping | None = None):
     """The model in a .keras file, loaded in safe mode without its training state; UserError if unreadable."""
     import keras
 
     try:
-        return keras.saving.load_model(path, safe_mode=True, compile=False, custom_objects=custom_objects)
+        return keras.saving.load_model(
+            path, safe_mode=True, compile=False, custom_objects=dict(custom_objects or {})
+        )
     except Exception as error:  # Keras raises many types for corrupt or foreign files
         raise UserError(
             f"could not load {path} as a Keras model ({type(error).__name__}): "
             "the file is corrupt or not a dldemo checkpoint"
         ) from error
+
+
+def load_preset(
+    weights: str | Path | None,
+    *,
+    app: str,
+    model_name: str,
+    custom_objects: Mapping | None = None,
+    what: str | None = None,
+    shipped: Path | None = None,
+) -> LoadedModel:
+    """Load ``app``'s model from ``--weights`` (default: ``shipped``, else the app's shipped weights).
+
+    A file holding another model than ``model_name`` is a UserError naming ``what`` it should hold
+    (default "<app> weights") before anything is built from it.
+    """
+    path = resolve_weights(weights, app=app, shipped=shipped)
+
+    def check(name: str | None) -> None:
+        if name is not None and name != model_name:
+            raise UserError(
+                f"{path} holds a '{name}' model, not {what or f'{app} weights'}: "
+                f"pass weights trained with `dldemo train {app}`"
+            )
+
+    check(saved_model_name(path))
+    model = load_keras_model(path, custom_objects)
+    check(model.name)
+    return LoadedModel(model, path, read_settings(path))

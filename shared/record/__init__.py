@@ -1,6 +1,6 @@
 """Train-and-record: videos of a model's output at training checkpoints and learning-curve PNGs.
 
-``RecordCallback`` imports keras, so it is loaded on first access only.
+``RecordCallback`` and the record flow import keras, so they are loaded on first access only.
 """
 
 from __future__ import annotations
@@ -11,14 +11,22 @@ from dldemo.shared.record.curve import plot_learning_curve
 from dldemo.shared.record.recorder import TrainingRecorder, captioned
 
 if TYPE_CHECKING:
-    from dldemo.shared.record.callback import RecordCallback
+    from dldemo.shared.record.callback import RecordCallback, epoch_caption, record_training
 
-__all__ = ["RecordCallback", "TrainingRecorder", "captioned", "plot_learning_curve"]
+__all__ = [
+    "RecordCallback",
+    "TrainingRecorder",
+    "captioned",
+    "epoch_caption",
+    "plot_learning_curve",
+    "record_training",
+]
+_KERAS_NAMES = ("RecordCallback", "epoch_caption", "record_training")
 
 
 def __getattr__(name: str) -> Any:
-    if name == "RecordCallback":
-        from dldemo.shared.record.callback import RecordCallback
+    if name in _KERAS_NAMES:
+        from dldemo.shared.record import callback
 
-        return RecordCallback
+        return getattr(callback, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

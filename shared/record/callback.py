@@ -79,3 +79,29 @@ class RecordCallback(keras.callbacks.Callback):
 def _floats(logs: Mapping[str, float] | None) -> dict[str, float]:
     """The scalar Keras logs (possibly tensors) as plain floats."""
     return {k: float(v) for k, v in (logs or {}).items() if np.size(v) == 1}
+
+
+def epoch_caption(describe: Callable[[Mapping[str, float]], str], needs: str) -> Caption:
+    """A caption "epoch N · <describe(logs)>", the second part once the logs hold ``needs``."""
+    return lambda epoch, logs: f"epoch {epoch}" + (f" · {describe(logs)}" if needs in logs else "")
+
+
+def record_training(
+    run_dir,
+    render: Callable[[keras.Model], np.ndarray],
+    *,
+    caption: Caption,
+    output: str | Path | None,
+    train: Callable[[list[keras.callbacks.Callback]], object],
+) -> None:
+    """The `record` verb of an app that trains with ``fit``: ``train(callbacks)`` with a RecordCallback
+    that renders the model after every epoch into ``output`` (default: the run's media/train.mp4); a
+    resumed run's video continues its epoch count."""
+    history = run_dir.history()
+    callback = RecordCallback(
+        render,
+        output or run_dir.media_dir / "train.mp4",
+        caption=caption,
+        initial_epoch=history[-1]["epoch"] if history else 0,
+    )
+    train([callback])

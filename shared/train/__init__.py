@@ -1,15 +1,19 @@
-"""Training layer: run folders, atomic checkpoints, seeded data, ``fit`` with exact resume, devices."""
+"""Training layer: run start and folders, atomic checkpoints, seeded data, ``fit`` with exact resume."""
 
+from dldemo.shared.train.callbacks import ValidationScores
 from dldemo.shared.train.checkpoint import load_checkpoint, save_checkpoint
 from dldemo.shared.train.dataset import SeededBatches
 from dldemo.shared.train.distribute import configure_distribution, enable_mixed_precision, prepare_devices
 from dldemo.shared.train.fit import fit
 from dldemo.shared.train.rundir import RunDir, create_run_dir, open_run_dir
 from dldemo.shared.train.seeding import seed_everything
+from dldemo.shared.train.start import RunStart, start_run
 
 __all__ = [
     "RunDir",
+    "RunStart",
     "SeededBatches",
+    "ValidationScores",
     "configure_distribution",
     "create_run_dir",
     "enable_mixed_precision",
@@ -19,4 +23,5 @@ __all__ = [
     "prepare_devices",
     "save_checkpoint",
     "seed_everything",
+    "start_run",
 ]

@@ -1,12 +1,12 @@
-"""Keras callbacks that ``fit`` adds: data epoch sync, per-epoch records and TensorBoard."""
+"""Keras callbacks of a training run: data epoch sync, validation scores, per-epoch records, TensorBoard."""
 
 from __future__ import annotations
 
 import functools
 import importlib.util
-import json
 import sys
 import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import keras
@@ -36,6 +36,19 @@ class SyncEpoch(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         if epoch != self.train.epoch:  # the first epoch of a fit call was set (and maybe skipped) already
             self.train.set_epoch(epoch)
+
+
+class ValidationScores(keras.callbacks.Callback):
+    """After every epoch, ``score(model)`` on the app's validation data; each number goes into the
+    epoch's logs as ``val_<name>`` (so the run records it and ``monitor`` can pick best.keras by it)."""
+
+    def __init__(self, score: Callable[[keras.Model], Mapping[str, float]]):
+        super().__init__()
+        self.score = score
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if logs is not None:
+            logs.update({f"val_{name}": value for name, value in self.score(self.model).items()})
 
 
 class RunRecorder(keras.callbacks.Callback):
@@ -83,8 +96,7 @@ class RunRecorder(keras.callbacks.Callback):
         row = {"epoch": epoch + 1, "step": step, "time_s": round(time.perf_counter() - self._t0, 3)}
         row |= logs
         row["lr"] = current_lr(self.model)
-        with open(self.run_dir.metrics_path, "a") as f:
-            f.write(json.dumps(row) + "\n")
+        self.run_dir.append_metrics(row)
 
     def position(self) -> tuple[int, int]:
         """(epochs finished, batches finished in the next one), from the optimizer's step count."""

@@ -65,6 +65,11 @@ class RunDir:
     def state(self) -> dict | None:
         return json.loads(self.state_path.read_text()) if self.state_path.is_file() else None
 
+    def append_metrics(self, row: Mapping) -> None:
+        """Add one row (an epoch, or a logging interval) to metrics.jsonl."""
+        with open(self.metrics_path, "a") as f:
+            f.write(json.dumps(dict(row)) + "\n")
+
     def history(self) -> list[dict]:
         """The rows of metrics.jsonl, one per finished epoch ([] before the first one)."""
         if not self.metrics_path.is_file():

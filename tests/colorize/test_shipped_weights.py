@@ -2,18 +2,19 @@
 
 import pytest
 
+from dldemo.apps.colorize import APP
 from dldemo.apps.colorize.evaluate import evaluate
+from dldemo.apps.colorize.predict import Colorizer
 from dldemo.apps.colorize.samples import sample_photos
-from dldemo.apps.colorize.weights import SHIPPED, load_colorizer
 from dldemo.shared.live import read_video_frames
 
 from .test_cli import dldemo
 
-pytestmark = pytest.mark.skipif(not SHIPPED.exists(), reason="no shipped colorize weights in assets/")
+pytestmark = pytest.mark.skipif(not APP.has_weights, reason="no shipped colorize weights in assets/")
 
 
 def test_shipped_model_adds_colour_and_beats_grey_on_the_bundled_photos():
-    colorizer = load_colorizer()
+    colorizer = Colorizer.from_preset()
     assert colorizer.mode == "classification"
     metrics = evaluate(colorizer, [photo for _, photo in sample_photos()])
     assert metrics["psnr"] > metrics["psnr_gray"]
