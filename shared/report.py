@@ -25,7 +25,7 @@ def print_report(
         for line in summary:
             click.echo(line)
     else:
-        width = max((len(key) for key in numbers), default=0) + 2
+        width = max((len(key) for key in numbers), default=0) + 1
         for key, value in numbers.items():
             if isinstance(value, Mapping):
                 click.echo(key)

@@ -1,4 +1,4 @@
-"""list_images, read_image_rgb and load_images on small images written to tmp_path."""
+"""list_images, read_image, load_images and fit_long_side on small images written to tmp_path."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from dldemo.shared.data import list_images, load_images, read_image_rgb
+from dldemo.shared.data import fit_long_side, list_images, load_images, read_image
 from dldemo.shared.errors import UserError
 
 
@@ -53,23 +53,35 @@ def test_list_images_finds_nothing(folder: Path, source: str) -> None:
     assert "\n" not in str(err.value)
 
 
-def test_read_image_rgb_returns_rgb_uint8(folder: Path) -> None:
-    image = read_image_rgb(folder / "b.png")
-    assert image is not None and image.dtype == np.uint8 and image.shape == (20, 40, 3)
+def test_read_image_returns_rgb_uint8(folder: Path) -> None:
+    image = read_image(folder / "b.png")
+    assert image.dtype == np.uint8 and image.shape == (20, 40, 3)
     assert image[0, 0].tolist() == [255, 0, 0]
 
 
-def test_read_image_rgb_converts_grey_and_rgba(tmp_path: Path) -> None:
-    grey = read_image_rgb(write(tmp_path / "grey.png", np.full((8, 6), 100, np.uint8)))
-    rgba = read_image_rgb(write(tmp_path / "rgba.png", np.full((8, 6, 4), 50, np.uint8)))
-    assert grey is not None and grey.shape == (8, 6, 3) and (grey == 100).all()
-    assert rgba is not None and rgba.shape == (8, 6, 3)
+def test_read_image_converts_grey_and_rgba(tmp_path: Path) -> None:
+    grey = read_image(write(tmp_path / "grey.png", np.full((8, 6), 100, np.uint8)))
+    rgba = read_image(write(tmp_path / "rgba.png", np.full((8, 6, 4), 50, np.uint8)))
+    assert grey.shape == (8, 6, 3) and (grey == 100).all()
+    assert rgba.shape == (8, 6, 3)
 
 
-def test_read_image_rgb_unreadable_is_none(tmp_path: Path) -> None:
+def test_read_image_falls_back_to_pillow_and_reads_non_ascii_paths(tmp_path: Path) -> None:
+    from PIL import Image
+
+    gif = tmp_path / "really-a-gif.jpg"  # as some Oxford-IIIT Pet files are
+    Image.new("RGB", (5, 4), (0, 0, 255)).save(gif, format="GIF")
+    assert read_image(gif).shape == (4, 5, 3) and read_image(gif)[0, 0].tolist() == [0, 0, 255]
+    named = write(tmp_path / "café ünïcode.png", np.full((3, 3, 3), 7, np.uint8))
+    assert (read_image(named) == 7).all()
+
+
+def test_read_image_unreadable_is_a_one_line_error(tmp_path: Path) -> None:
     (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8 truncated")
-    assert read_image_rgb(tmp_path / "broken.jpg") is None
-    assert read_image_rgb(tmp_path / "absent.png") is None
+    with pytest.raises(UserError, match="cannot decode image"):
+        read_image(tmp_path / "broken.jpg")
+    with pytest.raises(UserError, match="cannot read image"):
+        read_image(tmp_path / "absent.png")
 
 
 def test_load_images_skips_unreadable_with_one_warning(
@@ -99,3 +111,12 @@ def test_load_images_with_nothing_readable(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="max_side must be a positive"):
         load_images([tmp_path / "bad.jpg"], max_side=0)
     assert load_images([]) == []
+
+
+def test_fit_long_side_shrinks_keeps_or_enlarges() -> None:
+    wide = np.zeros((100, 300, 3), np.uint8)
+    assert fit_long_side(wide, 150).shape == (50, 150, 3)
+    assert fit_long_side(wide, 600) is wide  # never enlarges unless asked
+    assert fit_long_side(wide, 600, enlarge=True).shape == (200, 600, 3)
+    assert fit_long_side(wide, None) is wide and fit_long_side(wide, 300) is wide
+    assert fit_long_side(np.zeros((1, 900), np.uint8), 300).shape == (1, 300)  # never 0 pixels

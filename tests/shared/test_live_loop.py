@@ -122,3 +122,32 @@ def test_fps_meter_is_a_moving_average():
     assert meter.fps == pytest.approx(10.0)
     meter.tick()
     assert meter.fps == pytest.approx(0.9 * 10 + 0.1 * 20)
+
+
+def test_warmup_processes_the_first_frame_before_the_video_starts(headless):
+    seen = []
+
+    def process(frame):
+        seen.append(int(frame[0, 0, 0]))
+        return frame, []
+
+    path = run_live(
+        app="x", source=open_source(None, samples=SAMPLES), process=process, warmup=2, max_frames=3
+    )
+    assert seen == [60, 60, 60, 90, 120]  # two warm-up calls on the first sample, then the three frames
+    assert len(read_video_frames(path)) == 3
+
+
+def test_a_source_may_yield_payloads_that_process_draws(headless):
+    from dldemo.shared.live import FrameSource
+
+    moments = [{"frame": np.full((32, 48, 3), 40 * i, np.uint8), "score": i} for i in range(4)]
+    source = FrameSource("game", lambda: iter(moments), fps=30, count=4)
+    scores = []
+
+    def process(moment):
+        scores.append(moment["score"])
+        return moment["frame"], [f"score {moment['score']}"]
+
+    path = run_live(app="x", source=source, process=process)
+    assert scores == [0, 1, 2, 3] and len(read_video_frames(path)) == 4
