@@ -11,6 +11,7 @@ from dldemo.apps.atari.learner import compile_q_network, make_learner
 from dldemo.apps.atari.network import build_q_network
 from dldemo.apps.atari.policy import epsilon_greedy
 from dldemo.apps.atari.recipes import recipe_for
+from dldemo.shared.bench import seconds_per_call
 
 
 def stepping_rate(game: str, envs: int, seconds: float, learner=None) -> float:
@@ -34,7 +35,7 @@ def stepping_rate(game: str, envs: int, seconds: float, learner=None) -> float:
         games.close()
 
 
-def learning_rate_of(preset: str, envs: int, updates: int) -> float:
+def learning_throughput(preset: str, envs: int, updates: int) -> float:
     """Samples per second through PQN updates (epochs x minibatches gradient steps per rollout)."""
     recipe = recipe_for(preset, "pqn", envs=envs)
     model = compile_q_network(build_q_network(6), learning_rate=recipe.learning_rate, loss="mse")
@@ -46,11 +47,7 @@ def learning_rate_of(preset: str, envs: int, updates: int) -> float:
     batches = np.concatenate(
         [rng.permutation(rows).reshape(recipe.minibatches, -1) for _ in range(recipe.epochs)]
     )
-    learner.update(observations, actions, targets, batches)  # compile
-    start = time.perf_counter()
-    for _ in range(updates):
-        learner.update(observations, actions, targets, batches)
-    return updates * rows / (time.perf_counter() - start)
+    return rows / seconds_per_call(lambda: learner.update(observations, actions, targets, batches), updates)
 
 
 def benchmark(game: str, preset: str, envs: int | None, seconds: float) -> dict:
@@ -62,6 +59,6 @@ def benchmark(game: str, preset: str, envs: int | None, seconds: float) -> dict:
         "envs": total,
         "env_steps_per_s": round(stepping_rate(game, total, seconds), 1),
         "acting_steps_per_s": round(stepping_rate(game, total, seconds, learner), 1),
-        "learning_samples_per_s": round(learning_rate_of(preset, recipe.envs, 3), 1),
+        "learning_samples_per_s": round(learning_throughput(preset, recipe.envs, 3), 1),
         "learner": type(learner).__name__,
     }

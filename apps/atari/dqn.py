@@ -3,6 +3,8 @@ van Hasselt et al. 2016, Wang et al. 2016, Hessel et al. 2018)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from dldemo.apps.atari.envs import VectorGames
@@ -13,6 +15,14 @@ from dldemo.apps.atari.replay import FrameReplay
 from dldemo.apps.atari.targets import double_q_targets, max_q_targets
 
 VECTOR_STEPS_PER_ITERATION = 32
+REPLAY_FILE = "replay.npz"  # in the run folder, beside checkpoint.keras
+
+
+def replay_for(recipe: Recipe, folder: Path, *, resumed: bool, seed: int) -> FrameReplay:
+    """The replay buffer a resumed run saved in ``folder``, else an empty one."""
+    if resumed and (folder / REPLAY_FILE).is_file():
+        return FrameReplay.load(folder / REPLAY_FILE)
+    return FrameReplay(recipe.buffer, recipe.envs, n_step=recipe.n_step, gamma=recipe.gamma, seed=seed)
 
 
 class DQNAgent:
@@ -26,13 +36,19 @@ class DQNAgent:
         games: VectorGames,
         rng: np.random.Generator,
         replay: FrameReplay,
+        *,
+        gradient_steps: int = 0,
     ) -> None:
         self.learner, self.recipe, self.games, self.rng, self.replay = learner, recipe, games, rng, replay
         self.episode_starts = np.ones(recipe.envs, bool)
-        self.gradient_steps = 0
+        self.gradient_steps = gradient_steps
         self.owed = 0.0  # gradient steps due but not taken yet
         if getattr(learner, "target", None) is None and getattr(learner, "target_trainable", None) is None:
             learner.update_target()
+
+    def save(self, folder: Path) -> None:
+        """The replay buffer (large: the trainer saves it on Ctrl-C and at the end, not every checkpoint)."""
+        self.replay.save(folder / REPLAY_FILE)
 
     def iterate(self, epsilon: float) -> dict:
         recipe, envs = self.recipe, self.recipe.envs

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 
+from dldemo.apps.atari.agent import Agent
 from dldemo.apps.atari.games import action_names, display_name
 from dldemo.apps.atari.play import NATIVE_FPS, Moment, play
 from dldemo.apps.atari.render import render
-from dldemo.apps.atari.weights import Agent
 from dldemo.shared.live import has_display, run_live
 from dldemo.shared.live.sources import FrameSource
 
@@ -24,19 +24,14 @@ def run_atari(
 ) -> Path | None:
     """Play games until q (window) or one game / ``max_frames`` frames (MP4); returns the video path."""
     names = action_names(agent.game)
-    to_window = output is None and has_display()
-    latest: list[Moment] = []
+    games = None if output is None and has_display() else 1
 
-    def frames():
-        for moment in play(agent.model, agent.game, agent.settings, seed=seed, epsilon=epsilon,
-                           games=None if to_window else 1):  # fmt: skip
-            latest[:] = [moment]
-            yield moment.frame
+    def moments():  # the source yields the game's moments: each screen with the Q-values behind it
+        return play(agent.model, agent.game, agent.settings, seed=seed, epsilon=epsilon, games=games)
 
-    def process(_frame: np.ndarray) -> tuple[np.ndarray, list[str]]:
-        moment = latest[0]
+    def process(moment: Moment) -> tuple[np.ndarray, list[str]]:
         title = f"{display_name(agent.game)} · game {moment.game}"
         return render(moment, names), [title, f"score {moment.score:g}", f"action {names[moment.action]}"]
 
-    source = FrameSource(f"{agent.game} (agent)", frames, fps=NATIVE_FPS, count=None)
+    source = FrameSource(f"{agent.game} (agent)", moments, fps=NATIVE_FPS, count=None)
     return run_live(app="atari", source=source, process=process, output=output, max_frames=max_frames)

@@ -49,9 +49,10 @@ def build_q_network(
     x = layers.Flatten(name="flatten")(x)
     x = normalise_and_relu(layers.Dense(width, kernel_initializer=init, name="hidden")(x), "hidden")
     if dueling:
-        value = layers.Dense(1, name="value")(x)
-        advantages = layers.Dense(num_actions, name="advantages")(x)
-        q_values = DuelingCombine(name="q_values")([value, advantages])
+        # Q-values in float32 also under --mixed-precision: their small differences pick the action.
+        value = layers.Dense(1, name="value", dtype="float32")(x)
+        advantages = layers.Dense(num_actions, name="advantages", dtype="float32")(x)
+        q_values = DuelingCombine(name="q_values", dtype="float32")([value, advantages])
     else:
-        q_values = layers.Dense(num_actions, name="q_values")(x)
+        q_values = layers.Dense(num_actions, name="q_values", dtype="float32")(x)
     return keras.Model(frames, q_values, name=MODEL_NAME)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from dldemo.apps.atari.envs import VectorGames
@@ -15,10 +17,13 @@ class PQNAgent:
     """One ``iterate`` = a rollout of ``recipe.rollout`` steps in every env, then ``epochs`` x ``minibatches``
     gradient steps on it. The last ``recipe.test_envs`` envs play greedily and are never trained on."""
 
-    def __init__(
-        self, learner: Learner, recipe: Recipe, games: VectorGames, rng: np.random.Generator
-    ) -> None:
+    def __init__(self, learner: Learner, recipe: Recipe, games: VectorGames, rng: np.random.Generator, *,
+                 gradient_steps: int = 0) -> None:  # fmt: skip
         self.learner, self.recipe, self.games, self.rng = learner, recipe, games, rng
+        self.gradient_steps = gradient_steps
+
+    def save(self, folder: Path) -> None:
+        """Nothing to add to the checkpoint: PQN keeps no replay buffer."""
 
     def iterate(self, epsilon: float) -> dict:
         recipe, envs = self.recipe, self.recipe.envs
@@ -51,4 +56,5 @@ class PQNAgent:
             targets.reshape(rows),
             batches,
         )
+        self.gradient_steps += len(batches)
         return {"steps": rows, "loss": loss, "q": float(max_q.mean()), "finished": finished}

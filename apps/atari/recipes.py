@@ -34,10 +34,23 @@ class Recipe:
     n_step: int = 3
     double: bool = True
     checkpoint_seconds: float = 120.0
+    milestones: tuple[float, ...] = (0, 10, 18, 20)  # test returns whose first time is recorded in state.json
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "milestones", tuple(self.milestones))  # a list when read from config.json
+        if self.algo == "pqn" and self.steps_per_update % self.minibatches:
+            raise ValueError(
+                f"rollout x envs ({self.steps_per_update}) must divide into {self.minibatches} minibatches"
+            )
 
     @property
     def steps_per_update(self) -> int:
         return self.rollout * self.envs
+
+    @property
+    def minibatch(self) -> int:
+        """Rows per gradient step: a PQN rollout's share, or a DQN replay batch."""
+        return self.steps_per_update // self.minibatches if self.algo == "pqn" else self.batch
 
 
 PQN = {
@@ -56,17 +69,13 @@ DQN = {  # CleanRL's dqn_atari settings plus double Q, dueling head and 3-step r
     "gpu": Recipe(algo="dqn", steps=10_000_000, envs=8, test_envs=2, layer_norm=False, dueling=True,
                   learning_rate=1e-4, epsilon_end=0.01),
 }  # fmt: skip
+PRESETS = {"pqn": PQN, "dqn": DQN}
 
 
 def recipe_for(preset: str, algo: str = "pqn", **overrides) -> Recipe:
-    """The preset's recipe for ``algo`` with every non-None override applied."""
-    base = (PQN if algo == "pqn" else DQN)[preset]
-    recipe = replace(base, **{k: v for k, v in overrides.items() if v is not None})
-    if recipe.algo == "pqn" and recipe.steps_per_update % recipe.minibatches:
-        raise ValueError(
-            f"rollout x envs ({recipe.steps_per_update}) must divide into {recipe.minibatches} minibatches"
-        )
-    return recipe
+    """The preset's recipe for ``algo`` with every non-None override applied (ValueError if a PQN
+    rollout does not split into its minibatches)."""
+    return replace(PRESETS[algo][preset], **{k: v for k, v in overrides.items() if v is not None})
 
 
 def epsilon_at(recipe: Recipe, step: int) -> float:

@@ -21,8 +21,8 @@ def short_count(steps: int) -> str:
 
 
 class ClipRecorder:
-    """A ``training.train`` hook: every ``every`` steps, ``seconds`` of one greedy game, captioned with
-    the step count and the test return so far."""
+    """A ``training.train`` hook: every ``every`` steps (at the end of an iteration), ``seconds`` of one
+    greedy game, captioned with the step count and the test return so far."""
 
     def __init__(self, session: Session, path: str | Path, *, every: int, seconds: float = 8.0) -> None:
         self.every, self.frames = every, max(1, round(seconds * NATIVE_FPS))
@@ -35,13 +35,13 @@ class ClipRecorder:
     def path(self) -> Path:
         return self.writer.path
 
-    def __call__(self, session: Session, logs: dict) -> None:
+    def __call__(self, session: Session) -> None:
         if session.step < self.next_at:
             return
         self.next_at = session.step + self.every
         session.learner.sync()
-        test_return = logs.get("test_return")
-        caption = f"after {short_count(session.step)} steps · {session.state['seconds'] / 60:.1f} min" + (
+        test_return = session.state.test_return()
+        caption = f"after {short_count(session.step)} steps · {session.state.seconds / 60:.1f} min" + (
             f" · test return {test_return:.1f}" if test_return is not None else ""
         )
         clip = play(session.learner.model, session.game, session.settings, seed=self.clips, games=1)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import cv2
 import keras
 import numpy as np
@@ -16,6 +14,8 @@ from dldemo.apps.segment.model import build_segmenter
 from dldemo.apps.segment.predict import Segmenter, overlay
 from dldemo.apps.segment.recipes import PRESETS
 from dldemo.apps.segment.samples import sample_photos
+from dldemo.shared import bench
+from dldemo.shared.errors import UserError
 
 
 def frames_of_size(width: int, height: int) -> list[np.ndarray]:
@@ -26,24 +26,19 @@ def live_fps(
     segmenter: Segmenter, width: int, height: int, frames: int, max_side: int | None = None
 ) -> dict[str, float]:
     """Frames per second of the whole live step (segment + overlay + legend), and model milliseconds."""
-    photos = frames_of_size(width, height)
-    for photo in photos[:2]:  # warm-up: compile for this shape
-        segmenter.segment(photo, max_side)
-    model_seconds, start = 0.0, time.perf_counter()
-    for i in range(frames):
-        frame = photos[i % len(photos)]
-        t0 = time.perf_counter()
-        labels = segmenter.segment(frame, max_side)
-        model_seconds += time.perf_counter() - t0
-        painted = overlay(frame, labels, segmenter.labels.palette, 0.6)
-        np.hstack(
-            [painted, legend(segmenter.labels, height, class_shares(labels, segmenter.labels.num_classes))]
-        )
-    elapsed = time.perf_counter() - start
-    return {"live_fps": frames / elapsed, "segment_ms": 1000 * model_seconds / frames}
+    labels = segmenter.labels
+
+    def show(frame: np.ndarray, predicted: np.ndarray) -> None:
+        shares = class_shares(predicted, labels.num_classes)
+        np.hstack([overlay(frame, predicted, labels.palette, 0.6), legend(labels, height, shares)])
+
+    fps, model_ms = bench.live_rate(
+        frames_of_size(width, height), lambda frame: segmenter.segment(frame, max_side), show, frames
+    )
+    return {"live_fps": fps, "segment_ms": model_ms}
 
 
-def training_throughput(preset: str, steps: int) -> dict[str, float]:
+def training_throughput(preset: str, steps: int) -> dict:
     """Training images/s of a preset's model, crops and batch on random label maps (augmentation included)."""
     recipe = PRESETS[preset]
     model = build_segmenter(CAMVID.num_classes, width=recipe.width, encoder=recipe.encoder)
@@ -60,14 +55,22 @@ def training_throughput(preset: str, steps: int) -> dict[str, float]:
         ]
         return np.stack([p[0] for p in pairs]).astype(np.float32), np.stack([p[1] for p in pairs])
 
-    model.train_on_batch(*batch())  # compile
-    start = time.perf_counter()
-    for _ in range(steps):
-        model.train_on_batch(*batch())
-    elapsed = time.perf_counter() - start
+    numbers = bench.training_throughput(
+        model, batch, steps=steps, batch_size=recipe.batch_size, preset=preset
+    )
+    return {**numbers, "train_crop": f"{recipe.crop[1]}x{recipe.crop[0]}"}
+
+
+def benchmark(weights: str | None, size: str, max_side: int | None, frames: int, preset: str, steps: int):
+    """The numbers of `dldemo bench segment`: machine, live rate at `size` (WIDTHxHEIGHT) and training."""
+    try:
+        width, height = (int(v) for v in size.lower().split("x"))
+    except ValueError:
+        raise UserError(f"--size takes WIDTHxHEIGHT such as 480x360, got {size!r}") from None
     return {
-        "train_images_per_s": steps * recipe.batch_size / elapsed,
-        "train_step_s": elapsed / steps,
-        "train_preset": preset,
-        "train_crop": f"{recipe.crop[1]}x{recipe.crop[0]}",
+        **bench.bench_header(),
+        "size": f"{width}x{height}",
+        "max_side": max_side,
+        **live_fps(Segmenter.from_preset(weights), width, height, frames, max_side),
+        **training_throughput(preset, steps),
     }

@@ -18,7 +18,7 @@ from typing import TypeVar
 import numpy as np
 
 from dldemo.apps.segment.labels import CAMVID, IGNORE, LabelSpace
-from dldemo.shared.data import dataset_path, list_images, read_image_rgb
+from dldemo.shared.data import dataset_path, list_images, read_image
 from dldemo.shared.errors import UserError
 
 INVALID = 254  # lookup result for raw values that are neither a class id nor void (never a class id)
@@ -76,7 +76,7 @@ class SegmentationSet:
     def load(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         """(RGB uint8 image, uint8 class-id mask with IGNORE for void) of pair `index`."""
         image_path, mask_path = self.images[index], self.masks[index]
-        image = _read_rgb(image_path)
+        image = read_image(image_path)  # Pillow reads the few Oxford-IIIT Pet ".jpg" files that are GIFs
         raw = read_mask(mask_path)
         mask = self.lookup[raw]
         if mask.shape != image.shape[:2]:
@@ -95,20 +95,6 @@ class SegmentationSet:
     def load_all(self, limit: int | None = None) -> tuple[list[np.ndarray], list[np.ndarray]]:
         pairs = [self.load(i) for i in range(min(len(self), limit or len(self)))]
         return [p[0] for p in pairs], [p[1] for p in pairs]
-
-
-def _read_rgb(path: Path) -> np.ndarray:
-    """RGB uint8; Pillow reads what OpenCV cannot (a few Oxford-IIIT Pet '.jpg' files are GIFs)."""
-    image = read_image_rgb(path)
-    if image is not None:
-        return image
-    from PIL import Image
-
-    try:
-        with Image.open(path) as pil:
-            return np.asarray(pil.convert("RGB"))
-    except OSError:
-        raise UserError(f"{path} is not a readable image: replace or remove it") from None
 
 
 def _ranges(values: np.ndarray) -> str:

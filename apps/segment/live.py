@@ -52,12 +52,6 @@ def run_segment(
 ) -> Path | None:
     """Segment a live source; without a display (or with --output) the result is an mp4."""
     frames = open_source(source, samples=sample_photos(), max_side=DISPLAY_SIDE)
-    peek = iter(frames)
-    first = next(peek, None)
-    peek.close()  # releases a webcam or video file opened for the peek
-    if first is not None:  # compile before the clock starts, so the HUD shows steady-state latency
-        for _ in range(2):  # TensorFlow traces twice: for the shape, then with relaxed shapes
-            segmenter.segment(first, max_side)
     opacity = {"index": 0}
 
     def next_opacity() -> str:
@@ -79,4 +73,5 @@ def run_segment(
         output=output,
         max_frames=max_frames,
         keys={"o": next_opacity},
+        warmup=2,  # compiles before the clock starts; TensorFlow traces twice (the shape, then relaxed)
     )

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import cv2
 import keras
 import numpy as np
 
-from dldemo.apps.segment.labels import LabelSpace
+from dldemo.apps.segment.labels import CAMVID, LabelSpace
+from dldemo.apps.segment.model import MODEL_NAME, custom_objects
+from dldemo.shared.data import fit_long_side
+from dldemo.shared.errors import UserError
+from dldemo.shared.models.loading import load_preset
 from dldemo.shared.models.unet import DOWNSAMPLE
 
 PAD_MULTIPLE = DOWNSAMPLE
@@ -21,6 +26,12 @@ class Segmenter:
     model: keras.Model
     labels: LabelSpace
     _compiled: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_preset(cls, weights: str | Path | None = None) -> Segmenter:
+        """The shipped segmenter, or the one in a run directory or .keras file, with its classes."""
+        loaded = load_preset(weights, app="segment", model_name=MODEL_NAME, custom_objects=custom_objects())
+        return cls(loaded.model, saved_labels(loaded.settings, loaded.path, loaded.model.output_shape[-1]))
 
     def logits(self, images: np.ndarray) -> np.ndarray:
         """(N, H, W, 3) or (H, W, 3) RGB uint8 -> logits of the same size (images are padded, not resized)."""
@@ -50,16 +61,28 @@ class Segmenter:
         if max_side is None or max(images.shape[-3:-1]) <= max_side:
             return np.argmax(self.logits(images), axis=-1).astype(np.uint8)
         height, width = images.shape[-3:-1]
-        scale = max_side / max(height, width)
-        size = (max(1, round(width * scale)), max(1, round(height * scale)))
         frames = images[None] if images.ndim == 3 else images
-        small = np.stack([cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in frames])
-        logits = self.logits(small)
+        logits = self.logits(np.stack([fit_long_side(frame, max_side) for frame in frames]))
         full = np.stack(
             [cv2.resize(scores, (width, height), interpolation=cv2.INTER_LINEAR) for scores in logits]
         )
         labels = np.argmax(full.reshape(*full.shape[:3], -1), axis=-1).astype(np.uint8)
         return labels[0] if images.ndim == 3 else labels
+
+
+def saved_labels(settings: dict, model_path: Path, num_classes: int) -> LabelSpace:
+    """The classes saved with a model (its settings' "labels"), else CamVid's (11 classes) or numbers."""
+    if "labels" in settings:
+        labels = LabelSpace.from_json(settings["labels"])
+        if labels.num_classes != num_classes:
+            raise UserError(
+                f"the settings saved with {model_path} name {labels.num_classes} classes but the model "
+                f"predicts {num_classes}: the file beside the model belongs to another model"
+            )
+        return labels
+    if num_classes == CAMVID.num_classes:
+        return CAMVID
+    return LabelSpace.with_default_colours([f"class {i}" for i in range(num_classes)])
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dldemo.shared.data import data_root, list_images, read_image_rgb
+from dldemo.shared.data import data_root, list_images, read_image
 from dldemo.shared.errors import UserError
 
 SKIMAGE_NAMES = ("rocket", "astronaut", "coffee", "chelsea")
@@ -25,4 +25,4 @@ def sample_photos() -> list[tuple[str, np.ndarray]]:
             "`dldemo data fetch camvid` gets street scenes"
         )
         return [(name, getattr(skimage.data, name)()[..., :3]) for name in SKIMAGE_NAMES]
-    return [(p.stem, image) for p in paths if (image := read_image_rgb(p)) is not None]
+    return [(p.stem, read_image(p)) for p in paths]

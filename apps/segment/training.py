@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass
 
 import keras
 import numpy as np
@@ -13,21 +13,12 @@ from dldemo.apps.segment.evaluate import score
 from dldemo.apps.segment.labels import LabelSpace
 from dldemo.apps.segment.losses import MaskedCrossEntropy, class_frequencies, median_frequency_weights
 from dldemo.apps.segment.model import build_segmenter, custom_objects
-from dldemo.apps.segment.predict import Segmenter
+from dldemo.apps.segment.predict import Segmenter, overlay
 from dldemo.apps.segment.recipes import PRESETS, Recipe
-from dldemo.apps.segment.weights import load_segmenter
 from dldemo.shared.data import dataset_path
 from dldemo.shared.errors import UserError
 from dldemo.shared.models.squeezenet import WEIGHTS_FILE, load_squeezenet_weights
-from dldemo.shared.train import (
-    RunDir,
-    SeededBatches,
-    create_run_dir,
-    fit,
-    load_checkpoint,
-    open_run_dir,
-    prepare_devices,
-)
+from dldemo.shared.train import RunDir, SeededBatches, ValidationScores, fit, start_run
 
 APP = "segment"
 
@@ -51,20 +42,6 @@ class SegmentBatches(SeededBatches):
             np.stack([p[0] for p in pairs]).astype(np.float32),
             np.stack([p[1] for p in pairs]).astype(np.int32),
         )
-
-
-class SegmentValidation(keras.callbacks.Callback):
-    """Scores the validation pairs after every epoch: val_miou and val_pixel_accuracy."""
-
-    def __init__(self, images: list[np.ndarray], masks: list[np.ndarray], labels: LabelSpace):
-        super().__init__()
-        self.images, self.masks, self.labels = images, masks, labels
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        scores = score(Segmenter(self.model, self.labels), self.images, self.masks)
-        if logs is not None:
-            logs["val_miou"] = scores["miou"]
-            logs["val_pixel_accuracy"] = scores["pixel_accuracy"]
 
 
 @dataclass
@@ -104,56 +81,43 @@ def prepare(
     """Build (or reopen) a run: pairs, class weights, model and data, all from the config.
 
     `init_weights` (a .keras file or run) fine-tunes a trained segmenter with a fresh optimizer and schedule.
+    On resume, `epochs` extends the run (a decayed learning rate stays at its final value).
     """
-    if resume:
-        run = open_run_dir(resume, app=APP)
-        config = run.config()
-        if epochs is not None:  # extends the run; a decayed learning rate stays at its final value
-            config["recipe"]["epochs"] = epochs
-    else:
-        overrides = {
+    start = start_run(
+        APP,
+        presets=PRESETS,
+        preset=preset,
+        overrides={
             "epochs": epochs,
             "class_weight_power": class_weight_power,
             "encoder": encoder,
             "learning_rate": learning_rate,
-        }
-        recipe = replace(PRESETS[preset], **{k: v for k, v in overrides.items() if v is not None})
-        config = {
-            "preset": preset,
-            "recipe": asdict(recipe),
-            "data": data,
-            "seed": seed,
-            "init_weights": str(init_weights) if init_weights else None,
-            "backend": keras.backend.backend(),
-        }
-    recipe = Recipe(**config["recipe"])
-    prepare_devices(recipe.batch_size, mixed_precision)
+        },
+        settings={"data": data, "init_weights": str(init_weights) if init_weights else None},
+        seed=seed,
+        mixed_precision=mixed_precision,
+        run_dir=run_dir,
+        resume=resume,
+        extend={"epochs": epochs},
+    )
+    config = start.config
+    recipe = start.recipe(Recipe)
+    start.prepare_devices(recipe.batch_size)
     train_split, val_split = open_split(config["data"], "train"), open_split(config["data"], "val")
     if train_split.labels != val_split.labels:
         raise UserError(f"{train_split.name} and {val_split.name} use different classes")
     labels = train_split.labels
     images, masks = load_pairs(train_split, recipe.max_images)
     val_images, val_masks = load_pairs(val_split, recipe.val_images)
-    batches = SegmentBatches(images, masks, recipe, config["seed"])
-    if resume:
-        model = load_checkpoint(run.checkpoint_path, custom_objects=custom_objects())
+    if start.resumed:
+        model = start.load_checkpoint(custom_objects())
     else:
-        frequencies = class_frequencies(masks, labels.num_classes)
-        weights = median_frequency_weights(frequencies, recipe.class_weight_power)
+        weights = median_frequency_weights(
+            class_frequencies(masks, labels.num_classes), recipe.class_weight_power
+        )
         config["labels"] = labels.to_json()
         config["class_weights"] = weights.round(4).tolist()
-        if config["init_weights"]:
-            model = load_segmenter(config["init_weights"]).model
-            if model.output_shape[-1] != labels.num_classes:
-                raise UserError(
-                    f"{config['init_weights']} predicts {model.output_shape[-1]} classes but "
-                    f"{train_split.name} has {labels.num_classes}: fine-tune weights trained on this dataset"
-                )
-        else:
-            model = build_segmenter(labels.num_classes, width=recipe.width, encoder=recipe.encoder)
-            if recipe.encoder == "squeezenet":
-                load_squeezenet_weights(model, dataset_path("squeezenet") / WEIGHTS_FILE)
-        run = create_run_dir(APP, config, run_dir=run_dir)
+        model = initial_model(config["init_weights"], labels, recipe, train_split.name)
         schedule = keras.optimizers.schedules.CosineDecay(
             recipe.learning_rate, recipe.steps_per_epoch * recipe.epochs, alpha=0.01
         )
@@ -161,18 +125,41 @@ def prepare(
             keras.optimizers.AdamW(schedule, weight_decay=1e-4),
             loss=MaskedCrossEntropy(config["class_weights"]),
         )
+    run = start.create()  # only now: a start that failed above leaves no run folder
     print(f"segment: {labels.num_classes} classes, encoder {recipe.encoder}, run {run.path}")
-    return Session(run, model, labels, batches, val_images, val_masks, recipe.epochs, bool(resume))
+    batches = SegmentBatches(images, masks, recipe, start.seed)
+    return Session(run, model, labels, batches, val_images, val_masks, recipe.epochs, start.resumed)
+
+
+def initial_model(init_weights: str | None, labels: LabelSpace, recipe: Recipe, dataset: str) -> keras.Model:
+    """The trained segmenter to fine-tune, or a new one (its SqueezeNet encoder with ImageNet weights)."""
+    if init_weights:
+        model = Segmenter.from_preset(init_weights).model
+        if model.output_shape[-1] != labels.num_classes:
+            raise UserError(
+                f"{init_weights} predicts {model.output_shape[-1]} classes but {dataset} has "
+                f"{labels.num_classes}: fine-tune weights trained on this dataset"
+            )
+        return model
+    model = build_segmenter(labels.num_classes, width=recipe.width, encoder=recipe.encoder)
+    if recipe.encoder == "squeezenet":
+        load_squeezenet_weights(model, dataset_path("squeezenet") / WEIGHTS_FILE)
+    return model
 
 
 def train(session: Session, callbacks=()) -> list[dict]:
     """Fit to the configured epochs; best.keras follows the validation mIoU."""
+
+    def validation_scores(model: keras.Model) -> dict[str, float]:
+        scores = score(Segmenter(model, session.labels), session.val_images, session.val_masks)
+        return {"miou": scores["miou"], "pixel_accuracy": scores["pixel_accuracy"]}
+
     return fit(
         session.model,
         session.batches,
         epochs=session.epochs,
         run_dir=session.run_dir,
-        callbacks=[SegmentValidation(session.val_images, session.val_masks, session.labels), *callbacks],
+        callbacks=[ValidationScores(validation_scores), *callbacks],
         monitor="val_miou",
         mode="max",
         resume=session.resumed,
@@ -180,13 +167,17 @@ def train(session: Session, callbacks=()) -> list[dict]:
     )
 
 
-def render_panel(images: list[np.ndarray], masks: list[np.ndarray], labels: LabelSpace, side: int = 240):
-    """A function model -> RGB grid of [image | prediction | ground truth] rows, for train-and-record."""
+def render_panel(
+    images: list[np.ndarray], masks: list[np.ndarray], labels: LabelSpace, count: int = 3, side: int = 240
+):
+    """A function model -> RGB grid of [image | prediction | ground truth] rows, for train-and-record,
+    of `count` pairs evenly spaced through the given ones (consecutive video frames look alike)."""
     import cv2
 
-    from dldemo.apps.segment.predict import overlay
     from dldemo.shared.live import grid
 
+    every = max(1, len(images) // count)
+    images, masks = images[::every][:count], masks[::every][:count]
     scale = side / max(images[0].shape[:2])
     small = [cv2.resize(im, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) for im in images]
     small_masks = [

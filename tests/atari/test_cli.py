@@ -6,6 +6,7 @@ import pytest
 
 from dldemo.apps.atari.learner import compile_q_network
 from dldemo.apps.atari.network import build_q_network
+from dldemo.apps.atari.recipes import recipe_for
 from dldemo.apps.atari.recording import short_count
 from dldemo.shared.live import read_video_frames
 from tests.cli import dldemo
@@ -22,12 +23,14 @@ def test_run_writes_the_requested_frames_of_the_shipped_agent(tmp_path, capsys):
 
 def test_record_stitches_one_captioned_clip_per_milestone(tmp_path, capsys):
     video = tmp_path / "training.mp4"
-    args = ["--preset", "tiny", "--steps", 512, "--clip-every", 1, "--clip-seconds", 0.25]
+    args = ["--preset", "tiny", "--steps", 512, "--clip-every", 256, "--clip-seconds", 0.25]
     assert dldemo("record", "atari", "--run-dir", tmp_path / "run", "--output", video, *args) == 0
     out = capsys.readouterr().out
-    clips = int(out.split("(")[-1].split(" clips")[0])
-    assert clips >= 1
-    assert len(read_video_frames(video)) == clips * 15  # 0.25 s at 60 fps each
+    # Clips come at the end of the first iteration at or past each milestone: tiny PQN iterations are 128
+    # steps (8 envs x 16), so after iterations 1 (step 128, the first) and 3 (step 384 = 128 + 256).
+    assert recipe_for("tiny").steps_per_update == 128
+    assert f"wrote {video} (2 clips)" in out
+    assert len(read_video_frames(video)) == 2 * 15  # 0.25 s at 60 fps each
     assert (tmp_path / "run" / "media" / "learning_curve.png").is_file()
 
 

@@ -15,7 +15,7 @@ class Interrupt:
     def __init__(self, at: int) -> None:
         self.at, self.calls, self.weights = at, 0, None
 
-    def __call__(self, session, logs) -> None:
+    def __call__(self, session) -> None:
         self.calls += 1
         if self.calls == self.at:
             session.learner.sync()
@@ -41,7 +41,8 @@ def test_interrupt_then_resume_continues_where_it_stopped(tmp_path):
         resumed.recipe.minibatches
     )
     assert np.random.default_rng().bit_generator.state != state["rng"]
-    assert training._generator(resumed).bit_generator.state == state["rng"]
+    assert resumed.generator().bit_generator.state == state["rng"]
+    assert state["gradient_steps"] == int(resumed.learner.model.optimizer.iterations)
 
     training.train(resumed, log_seconds=0)
     final = json.loads((run_dir / "state.json").read_text())

@@ -3,17 +3,18 @@
 
 import pytest
 
+from dldemo.apps.segment import APP
 from dldemo.apps.segment.datasets import camvid
 from dldemo.apps.segment.evaluate import evaluate_split
 from dldemo.apps.segment.labels import CAMVID
+from dldemo.apps.segment.predict import Segmenter
 from dldemo.apps.segment.samples import sample_photos
-from dldemo.apps.segment.weights import SHIPPED, load_segmenter
 from dldemo.shared.errors import UserError
 from dldemo.shared.live import read_video_frames
 
 from .test_cli import dldemo
 
-pytestmark = pytest.mark.skipif(not SHIPPED.exists(), reason="no shipped segment weights in assets/")
+pytestmark = pytest.mark.skipif(not APP.weights.exists(), reason="no shipped segment weights in assets/")
 
 
 def test_shipped_model_segments_camvid_val_scenes():
@@ -21,7 +22,7 @@ def test_shipped_model_segments_camvid_val_scenes():
         split = camvid("val")
     except UserError as missing:
         pytest.skip(f"needs CamVid under DLDEMO_DATA: {missing}")
-    segmenter = load_segmenter()
+    segmenter = Segmenter.from_preset()
     assert segmenter.labels == CAMVID
     scores = evaluate_split(segmenter, split, limit=12)
     assert scores["pixel_accuracy"] > 0.8
