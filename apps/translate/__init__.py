@@ -1,4 +1,14 @@
-"""translate: seq2seq translation with a BiLSTM encoder, attention, subwords and beam search (sacreBLEU)."""
+"""translate: seq2seq translation with a BiLSTM encoder, attention, subwords and beam search (sacreBLEU).
+
+Read it in this order: ``corpus`` (sentence pairs: Multi30k, Tatoeba, any line-aligned files) ->
+``tokenizer`` (sentencepiece subwords that travel inside the model) -> ``recipes`` (the network's shape and
+the presets) -> ``model`` (BiLSTM encoder, Luong attention, LSTM decoder, masked loss; encoder and one-step
+decoder models for inference) -> ``decoding`` (greedy and GNMT beam search over any step function) ->
+``translator`` (text in, translations and attention out; ``Translator.from_preset`` loads one) ->
+``training`` (length-bucketed batches, teacher forcing, validation BLEU, weight averaging) -> ``scoring``
+(sacreBLEU and chrF) -> ``attention`` and ``panel`` (the attention heatmap and the record panel),
+``samples`` (bundled sentences), ``bench`` (speed) -> ``commands`` (the CLI verbs).
+"""
 
 from dldemo.assets import ASSETS_DIR
 from dldemo.shared.apps import App

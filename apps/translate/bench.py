@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import keras
 import numpy as np
 
@@ -11,6 +9,7 @@ from dldemo.apps.translate.model import MaskedCrossEntropy, build_translator
 from dldemo.apps.translate.recipes import PRESETS
 from dldemo.apps.translate.training import teacher_forcing
 from dldemo.apps.translate.translator import Translator
+from dldemo.shared.bench import seconds_per_call
 
 SENTENCES = [
     "A man in a blue shirt is riding a bicycle down the street.",
@@ -21,12 +20,9 @@ SENTENCES = [
 
 
 def translation_rate(translator: Translator, *, beam: int, sentences: int, batch_size: int) -> dict:
-    """Sentences/s translating ``sentences`` typical Multi30k-length sentences (after one warm-up batch)."""
+    """Sentences/s translating ``sentences`` typical Multi30k-length sentences (after one warm-up pass)."""
     texts = [SENTENCES[i % len(SENTENCES)] for i in range(sentences)]
-    translator.translate(texts[:batch_size], beam=beam, batch_size=batch_size)
-    start = time.perf_counter()
-    translator.translate(texts, beam=beam, batch_size=batch_size)
-    seconds = time.perf_counter() - start
+    seconds = seconds_per_call(lambda: translator.translate(texts, beam=beam, batch_size=batch_size), 1)
     return {"beam": beam, "sentences": sentences, "sentences_per_s": round(sentences / seconds, 2)}
 
 
@@ -45,16 +41,9 @@ def training_rate(preset: str, steps: int, *, source_len: int = 18, target_len: 
         target = [list(rng.integers(4, vocab, target_len)) + [2] for _ in range(recipe.batch_size)]
         return teacher_forcing(source, target)
 
-    (x, y) = batch()
-    model.train_on_batch(x, y)  # compile
-    start = time.perf_counter()
-    for _ in range(steps):
-        x, y = batch()
-        model.train_on_batch(x, y)
-    seconds = time.perf_counter() - start
-    tokens = steps * recipe.batch_size * (target_len + 1)
+    seconds = seconds_per_call(lambda: model.train_on_batch(*batch()), steps)  # after a compiling step
     return {
         "preset": preset,
-        "train_tokens_per_s": round(tokens / seconds, 1),
-        "train_step_s": round(seconds / steps, 3),
+        "train_tokens_per_s": round(recipe.batch_size * (target_len + 1) / seconds, 1),
+        "train_step_s": round(seconds, 3),
     }

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
 
 from dldemo.apps.translate.decoding import LENGTH_PENALTY
+from dldemo.apps.translate.recipes import PRESETS
 from dldemo.shared.options import (
-    PRESETS,
+    PRESET_HELP,
     apply_options,
+    bench_options,
+    epochs_option,
     init_weights_option,
-    resume_option,
-    run_dir_option,
-    seed_option,
+    json_option,
+    learning_rate_option,
+    preset_option,
+    run_start_options,
     weights_option,
 )
+from dldemo.shared.report import print_report, report_run_saved
 
 pair_option = click.option(
     "--pair", default=None, help="Language pair SRC-TGT: en-de, de-en, en-fr, fr-en, ..."
@@ -54,9 +58,9 @@ data_option = click.option(
 def run(sentences, weights, pair, beam, length_penalty, attention):
     """Translate SENTENCES, or every line read from stdin (interactive in a terminal, works when piped);
     with neither, the bundled sample sentences."""
-    from dldemo.apps.translate.weights import load_translator
+    from dldemo.apps.translate.translator import Translator
 
-    translator = load_translator(weights, pair)
+    translator = Translator.from_preset(weights, pair)
     decoding = {"beam": beam, "length_penalty": length_penalty}
     last = None
     if sentences:
@@ -112,11 +116,9 @@ training_options = apply_options(
     [
         click.option("--pair", default="en-de", show_default=True, help="Language pair SRC-TGT."),
         data_option,
-        click.option("--preset", type=click.Choice(PRESETS), default="cpu", show_default=True),
-        click.option(
-            "--epochs", type=click.IntRange(min=1), default=None, help="Override the preset's epochs."
-        ),
-        click.option("--learning-rate", type=click.FloatRange(min=0, min_open=True), default=None),
+        preset_option(PRESETS, PRESET_HELP),
+        epochs_option,
+        learning_rate_option,
         click.option(
             "--subword-model",
             type=click.Choice(["unigram", "bpe"]),
@@ -136,10 +138,8 @@ training_options = apply_options(
             help="Also average the weights of the last N epochs; the average replaces best.keras if it "
             "scores higher on validation.",
         ),
-        run_dir_option,
-        resume_option,
         init_weights_option("random weights and new subwords"),
-        seed_option,
+        run_start_options,
     ]
 )
 
@@ -152,8 +152,7 @@ def train(**options):
 
     session = training.prepare(**options)
     training.train(session)
-    path = session.run_dir.path
-    click.echo(f"run saved in {path}: evaluate with `dldemo eval translate --weights {path}`")
+    report_run_saved("translate", session.run_dir.path)
 
 
 @click.command("translate")
@@ -166,15 +165,15 @@ def train(**options):
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Score only the first N sentences.")
 @beam_option
 @length_penalty_option
-@click.option("--json", "as_json", is_flag=True, help="Print the scores as one JSON object on the last line.")
+@json_option
 def evaluate(weights, pair, data, split, source_file, reference_file, limit, beam, length_penalty, as_json):
     """sacreBLEU and chrF of the translations of a split, or of --src against --ref."""
     from dldemo.apps.translate.corpus import load_files, load_pairs
     from dldemo.apps.translate.scoring import score
-    from dldemo.apps.translate.weights import load_translator
+    from dldemo.apps.translate.translator import Translator
     from dldemo.shared.errors import UserError
 
-    translator = load_translator(weights, pair)
+    translator = Translator.from_preset(weights, pair)
     if bool(source_file) != bool(reference_file):
         raise UserError("--src and --ref go together: pass both files (line-aligned)")
     pairs = (
@@ -182,16 +181,14 @@ def evaluate(weights, pair, data, split, source_file, reference_file, limit, bea
     )
     sources, references = pairs.source[:limit], pairs.target[:limit]
     translations = translator.translate(sources, beam=beam, length_penalty=length_penalty)
-    hypotheses = [t.text for t in translations]
-    scores = score(hypotheses, references)
-    click.echo(f"BLEU {scores.bleu:.2f}  ({scores.bleu_signature})")
-    click.echo(f"chrF {scores.chrf:.2f}  ({scores.chrf_signature})")
-    click.echo(
-        f"{scores.sentences} sentences, {translator.pair}, beam {beam}, length penalty {length_penalty}"
-    )
-    if as_json:
-        settings = {"pair": translator.pair, "beam": beam, "length_penalty": length_penalty}
-        click.echo(json.dumps({**scores.as_dict(), **settings}))
+    scores = score([t.text for t in translations], references)
+    settings = {"pair": translator.pair, "beam": beam, "length_penalty": length_penalty}
+    summary = [
+        f"BLEU {scores.bleu:.2f}  ({scores.bleu_signature})",
+        f"chrF {scores.chrf:.2f}  ({scores.chrf_signature})",
+        f"{scores.sentences} sentences, {translator.pair}, beam {beam}, length penalty {length_penalty}",
+    ]
+    print_report({**scores.as_dict(), **settings}, as_json, summary=summary)
 
 
 @click.command("translate")
@@ -209,51 +206,36 @@ def record(output, sentences, **options):
     """Train while recording fixed validation sentences translated after every epoch, BLEU in the caption."""
     from dldemo.apps.translate import training
     from dldemo.apps.translate.panel import render_translations
-    from dldemo.shared.record import RecordCallback
+    from dldemo.shared.record import epoch_caption, record_training
 
     session = training.prepare(**options)
-    history = session.run_dir.history()
     pairs = session.val_pairs
-    callback = RecordCallback(
+    record_training(
+        session.run_dir,
         render_translations(
             pairs.source[:sentences], pairs.target[:sentences], session.model.get_layer("vocabulary").pair
         ),
-        output or session.run_dir.media_dir / "train.mp4",
-        caption=lambda epoch, logs: (
-            f"epoch {epoch}" + (f" · val BLEU {logs['val_bleu']:.1f} (greedy)" if "val_bleu" in logs else "")
-        ),
-        initial_epoch=history[-1]["epoch"] if history else 0,
+        caption=epoch_caption(lambda logs: f"val BLEU {logs['val_bleu']:.1f} (greedy)", "val_bleu"),
+        output=output,
+        train=lambda callbacks: training.train(session, callbacks),
     )
-    training.train(session, callbacks=[callback])
 
 
 @click.command("translate")
-@click.option("--weights", type=click.Path(), default=None, help="A .keras model or run (default: shipped).")
+@bench_options(PRESETS, steps=5)
 @beam_option
 @click.option("--sentences", type=click.IntRange(min=1), default=128, show_default=True)
 @click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True)
-@click.option("--preset", type=click.Choice(PRESETS), default="cpu", show_default=True)
-@click.option(
-    "--steps", type=click.IntRange(min=1), default=5, show_default=True, help="Training steps timed."
-)
-@click.option(
-    "--json", "as_json", is_flag=True, help="Print the numbers as one JSON object on the last line."
-)
-def bench(weights, beam, sentences, batch_size, preset, steps, as_json):
+def bench(weights, preset, steps, as_json, beam, sentences, batch_size):
     """Translation sentences/s at a beam width and training target-tokens/s, with the machine."""
-    import keras
-
     from dldemo.apps.translate.bench import training_rate, translation_rate
-    from dldemo.apps.translate.weights import load_translator
-    from dldemo.shared.environment import describe_machine
+    from dldemo.apps.translate.translator import Translator
+    from dldemo.shared.bench import bench_header
 
+    translator = Translator.from_preset(weights)
     numbers = {
-        "machine": describe_machine(),
-        "backend": keras.backend.backend(),
-        **translation_rate(load_translator(weights), beam=beam, sentences=sentences, batch_size=batch_size),
+        **bench_header(),
+        **translation_rate(translator, beam=beam, sentences=sentences, batch_size=batch_size),
         **training_rate(preset, steps),
     }
-    for key, value in numbers.items():
-        click.echo(f"{key:<20} {value}")
-    if as_json:
-        click.echo(json.dumps(numbers))
+    print_report(numbers, as_json, digits=2)

@@ -9,27 +9,17 @@ in the loss.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 
 import keras
 from keras import layers, ops
+
+from dldemo.apps.translate.recipes import Shape
 
 MODEL_NAME = "translator"
 PAD = 0
 NEG_INF = -1e9
 TARGET_EMBEDDING = "target_embedding"
-
-
-@dataclass(frozen=True)
-class Shape:
-    """Sizes of the network."""
-
-    vocab_size: int = 8000
-    embedding: int = 256
-    encoder_units: int = 256  # per direction
-    decoder_units: int = 512
-    dropout: float = 0.3
-    target_vocab_size: int | None = None  # None: one joint vocabulary, one embedding for both sides
 
 
 @keras.saving.register_keras_serializable(package="dldemo_translate")

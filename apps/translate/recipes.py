@@ -1,10 +1,21 @@
-"""Training recipes of the translate app."""
+"""Training recipes of the translate app: the network's ``Shape`` and the presets (no Keras here, so
+that the CLI can list the presets without loading it)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dldemo.apps.translate.model import Shape
+
+@dataclass(frozen=True)
+class Shape:
+    """Sizes of the network."""
+
+    vocab_size: int = 8000
+    embedding: int = 256
+    encoder_units: int = 256  # per direction
+    decoder_units: int = 512
+    dropout: float = 0.3
+    target_vocab_size: int | None = None  # None: one joint vocabulary, one embedding for both sides
 
 
 @dataclass(frozen=True)

@@ -9,20 +9,13 @@ import keras
 import numpy as np
 
 from dldemo.apps.translate.corpus import Pairs, load_pairs
-from dldemo.apps.translate.model import (
-    MaskedCrossEntropy,
-    Shape,
-    build_translator,
-    custom_objects,
-    shape_of,
-)
-from dldemo.apps.translate.recipes import PRESETS, Recipe
-from dldemo.apps.translate.scoring import Scores, score
+from dldemo.apps.translate.model import MaskedCrossEntropy, build_translator, custom_objects, shape_of
+from dldemo.apps.translate.recipes import PRESETS, Recipe, Shape
+from dldemo.apps.translate.scoring import score
 from dldemo.apps.translate.tokenizer import BOS, Subwords
 from dldemo.apps.translate.translator import Translator, subwords_of
-from dldemo.apps.translate.weights import load_translator
 from dldemo.shared.errors import UserError
-from dldemo.shared.train import RunDir, SeededBatches, create_run_dir, fit, load_checkpoint, open_run_dir
+from dldemo.shared.train import RunDir, SeededBatches, ValidationScores, fit, load_checkpoint, start_run
 from dldemo.shared.train.checkpoint import atomic_path
 
 APP = "translate"
@@ -85,23 +78,10 @@ class PairBatches(SeededBatches):
         )
 
 
-def greedy_scores(model: keras.Model, pairs: Pairs) -> Scores:
-    """sacreBLEU and chrF of the model's greedy translations of ``pairs``."""
-    translations = Translator(model).translate(pairs.source, beam=1)
-    return score([t.text for t in translations], pairs.target)
-
-
-class ValidationBleu(keras.callbacks.Callback):
-    """After every epoch: greedy translations of the validation sentences -> val_bleu and val_chrf."""
-
-    def __init__(self, pairs: Pairs) -> None:
-        super().__init__()
-        self.pairs = pairs
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        scores = greedy_scores(self.model, self.pairs)
-        if logs is not None:
-            logs["val_bleu"], logs["val_chrf"] = scores.bleu, scores.chrf
+def greedy_scores(model: keras.Model, pairs: Pairs) -> dict[str, float]:
+    """sacreBLEU and chrF of the model's greedy translations of ``pairs`` (the validation scores)."""
+    scores = score([t.text for t in Translator(model).translate(pairs.source, beam=1)], pairs.target)
+    return {"bleu": scores.bleu, "chrf": scores.chrf}
 
 
 @dataclass
@@ -177,6 +157,7 @@ def prepare(
     resume: str | None = None,
     init_weights: str | None = None,
     seed: int = 0,
+    mixed_precision: bool = False,
 ) -> Session:
     """Build (or reopen) a run: pairs, subword vocabularies trained on the training pairs, model, data.
 
@@ -187,56 +168,49 @@ def prepare(
         raise UserError(
             "--init-weights keeps the model's own subwords: drop --vocabulary and --subword-model"
         )
-    if resume:
-        run = open_run_dir(resume, app=APP)
-        config = run.config()
-        if epochs is not None:
-            config["recipe"]["epochs"] = epochs
-    else:
-        overrides = {"epochs": epochs, "learning_rate": learning_rate, "subword_model": subword_model,
-                     "vocabulary": vocabulary, "average_last": average_last}  # fmt: skip
-        recipe = replace(PRESETS[preset], **{k: v for k, v in overrides.items() if v is not None})
-        config = {"preset": preset, "pair": pair, "data": data, "recipe": asdict(recipe), "seed": seed,
-                  "init_weights": str(init_weights) if init_weights else None,
-                  "backend": keras.backend.backend()}  # fmt: skip
-        if init_weights:
-            model = load_translator(init_weights, pair).model
-            shape = shape_of(model)
-            config["recipe"]["shape"] = asdict(shape)
-            config["recipe"]["vocabulary"] = "joint" if shape.target_vocab_size is None else "separate"
-    recipe = Recipe(**{**config["recipe"], "shape": Shape(**config["recipe"]["shape"])})
+    overrides = {"epochs": epochs, "learning_rate": learning_rate, "subword_model": subword_model,
+                 "vocabulary": vocabulary, "average_last": average_last}  # fmt: skip
+    settings = {"pair": pair, "data": data, "init_weights": str(init_weights) if init_weights else None}
+    start = start_run(APP, presets=PRESETS, preset=preset, overrides=overrides, settings=settings, seed=seed,
+                      mixed_precision=mixed_precision, run_dir=run_dir, resume=resume,
+                      extend={"epochs": epochs})  # fmt: skip
+    config, recipe = start.config, start.recipe(Recipe, shape=Shape)
     if recipe.average_last > recipe.epochs:
         raise UserError(
             f"--average-last {recipe.average_last} is more than the {recipe.epochs} epochs of the run: "
             "average at most that many"
         )
-    keras.utils.set_random_seed(config["seed"])
+    start.prepare_devices(recipe.batch_size)
+    if start.resumed:
+        model = start.load_checkpoint(custom_objects())
+    elif init_weights:  # its shape and subwords, whatever the preset says
+        model = Translator.from_preset(init_weights, pair).model
+        shape = shape_of(model)
+        recipe = replace(recipe, shape=shape, vocabulary="separate" if shape.target_vocab_size else "joint")
+        config["recipe"] = asdict(recipe)
     train_pairs = first(load_pairs(config["pair"], "train", config["data"]), recipe.max_pairs)
     val_pairs = first(load_pairs(config["pair"], "val", config["data"]), recipe.val_sentences)
     print(f"translate: {config['pair']}: {len(train_pairs)} training pairs ({train_pairs.skipped} skipped), "
           f"{len(val_pairs)} validation pairs")  # fmt: skip
-    if resume:
-        model = load_checkpoint(run.checkpoint_path, custom_objects=custom_objects())
-    elif not init_weights:
-        model = new_translator(recipe, train_pairs, config["pair"], config["seed"])
+    if not (start.resumed or init_weights):
+        model = new_translator(recipe, train_pairs, config["pair"], start.seed)
     subwords = subwords_of(model)
     source, target = encode(subwords, train_pairs, recipe.max_len)
-    batches = PairBatches(source, target, recipe.batch_size, config["seed"])
-    if not resume:
+    batches = PairBatches(source, target, recipe.batch_size, start.seed)
+    val_source, val_target = encode(subwords, val_pairs, recipe.max_len)
+    val_batches = PairBatches(val_source, val_target, recipe.batch_size, start.seed)
+    if not start.resumed:
         schedule = learning_rate_schedule(recipe, batches.batches_per_epoch)
         model.compile(
             keras.optimizers.Adam(schedule, global_clipnorm=1.0),
             loss=MaskedCrossEntropy(recipe.label_smoothing),
         )
-        run = create_run_dir(APP, config, run_dir=run_dir)
-    val_source, val_target = encode(subwords, val_pairs, recipe.max_len)
-    val_batches = PairBatches(val_source, val_target, recipe.batch_size, config["seed"])
-    params = model.count_params()
+    run = start.create()
     sizes = [side.vocab_size for side in subwords]
     counts = f"{sizes[0]} joint" if recipe.vocabulary == "joint" else "{} source + {} target".format(*sizes)
-    print(f"translate: {counts} subwords, {params / 1e6:.1f} M parameters, run {run.path}")
+    print(f"translate: {counts} subwords, {model.count_params() / 1e6:.1f} M parameters, run {run.path}")
     return Session(
-        run, model, batches, val_batches, val_pairs, recipe.epochs, bool(resume), recipe.average_last
+        run, model, batches, val_batches, val_pairs, recipe.epochs, start.resumed, recipe.average_last
     )
 
 
@@ -249,7 +223,7 @@ def train(session: Session, callbacks=()) -> list[dict]:
         epochs=session.epochs,
         run_dir=session.run_dir,
         val=session.val_batches,
-        callbacks=[ValidationBleu(session.val_pairs), *callbacks],
+        callbacks=[ValidationScores(lambda model: greedy_scores(model, session.val_pairs)), *callbacks],
         monitor="val_bleu",
         mode="max",
         resume=session.resumed,
@@ -268,11 +242,11 @@ def promote_average(session: Session) -> None:
     scores = greedy_scores(averaged, session.val_pairs)
     state = run.state()
     best, best_epoch = state["best"], state["best_epoch"]
-    better = scores.bleu > best
+    better = scores["bleu"] > best
     if better:
         with atomic_path(run.best_path) as tmp:
             shutil.copyfile(run.averaged_path, tmp)
     print(
-        f"translate: averaged weights: val BLEU {scores.bleu:.2f} chrF {scores.chrf:.2f} vs {best:.2f} at "
-        f"epoch {best_epoch}: {'now best.keras' if better else 'best.keras stays'}"
+        f"translate: averaged weights: val BLEU {scores['bleu']:.2f} chrF {scores['chrf']:.2f} "
+        f"vs {best:.2f} at epoch {best_epoch}: {'now best.keras' if better else 'best.keras stays'}"
     )

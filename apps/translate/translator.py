@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from dldemo.apps.translate.decoding import LENGTH_PENALTY, Hypotheses, beam_search, greedy_decode
-from dldemo.apps.translate.model import inference_models, settings_of
+from dldemo.apps.translate.model import MODEL_NAME, custom_objects, inference_models, settings_of
 from dldemo.apps.translate.tokenizer import BOS, EOS, Subwords, pad_batch
+from dldemo.shared.errors import UserError
+from dldemo.shared.models.loading import load_preset
 
 LENGTH_STEP = 8  # sources are padded to a multiple of this, so that few input shapes get compiled
 
@@ -40,6 +43,24 @@ class Translator:
         self.pair = settings_of(model)["pair"]
         self.source_subwords, self.target_subwords = subwords_of(model)
         self.encoder, self.step_model = inference_models(model)
+
+    @classmethod
+    def from_preset(cls, weights: str | Path | None = None, pair: str | None = None) -> Translator:
+        """The shipped translator (``weights`` None), or the one in a .keras file or a run folder; with
+        ``pair``, it must translate that language pair."""
+        loaded = load_preset(
+            weights,
+            app="translate",
+            model_name=MODEL_NAME,
+            custom_objects=custom_objects(),
+            what="a translator",
+        )
+        translator = cls(loaded.model)
+        if pair and pair != translator.pair:
+            raise UserError(
+                f"{loaded.path} translates {translator.pair}, not {pair}: pass --pair {translator.pair}"
+            )
+        return translator
 
     def _step(self, tokens: np.ndarray, state: dict) -> tuple[np.ndarray, dict, np.ndarray]:
         log_probs, h, c, attention = self.step_model.predict_on_batch(

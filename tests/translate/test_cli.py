@@ -13,7 +13,7 @@ import pytest
 
 from dldemo.apps.translate.samples import sample_sentences
 from dldemo.apps.translate.tokenizer import UNK
-from dldemo.apps.translate.weights import load_translator
+from dldemo.apps.translate.translator import Translator
 from dldemo.shared.errors import UserError
 from dldemo.shared.live import read_video_frames
 from tests.cli import dldemo
@@ -67,7 +67,7 @@ def test_separate_vocabularies_learn_the_made_up_language_too(corpus, tmp_path, 
     args = ["--data", corpus, "--preset", "tiny", "--epochs", 12, "--learning-rate", 0.01]
     assert dldemo("train", "translate", "--vocabulary", "separate", "--run-dir", run, *args) == 0
     assert "source +" in capsys.readouterr().out
-    translator = load_translator(run)
+    translator = Translator.from_preset(run)
     assert translator.source_subwords.proto != translator.target_subwords.proto
     assert UNK in translator.source_subwords.encode(["fünf"])[0]  # "ü" is German only
     assert UNK not in translator.target_subwords.encode(["fünf"])[0]

@@ -6,13 +6,14 @@ import sys
 
 import pytest
 
+from dldemo.apps.translate import APP
 from dldemo.apps.translate.corpus import load_pairs
 from dldemo.apps.translate.scoring import score
-from dldemo.apps.translate.weights import SHIPPED, load_translator
+from dldemo.apps.translate.translator import Translator
 from dldemo.shared.errors import UserError
 from tests.cli import dldemo
 
-pytestmark = pytest.mark.skipif(not SHIPPED.exists(), reason="no shipped translate weights in assets/")
+pytestmark = pytest.mark.skipif(not APP.has_weights, reason="no shipped translate weights in assets/")
 
 
 def test_shipped_model_translates_multi30k_val_captions():
@@ -20,7 +21,7 @@ def test_shipped_model_translates_multi30k_val_captions():
         pairs = load_pairs("en-de", "val")
     except UserError as missing:
         pytest.skip(f"needs Multi30k under DLDEMO_DATA: {missing}")
-    translator = load_translator(pair="en-de")
+    translator = Translator.from_preset(pair="en-de")
     hypotheses = [t.text for t in translator.translate(pairs.source[:200], beam=1)]
     scores = score(hypotheses, pairs.target[:200])
     assert scores.bleu > 25 and scores.chrf > 50, scores
