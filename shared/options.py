@@ -132,6 +132,14 @@ def record_options(presets: Mapping[str, object], help: str = PRESET_HELP) -> Ca
     )
 
 
+panel_images_option = click.option(
+    "--panel-images",
+    type=click.IntRange(min=1, max=8),
+    default=3,
+    show_default=True,
+    help="How many fixed validation images the video shows.",
+)
+
 eval_options = apply_options(
     [
         data_option,
@@ -146,9 +154,7 @@ def bench_options(presets: Mapping[str, object], steps: int) -> Callable:
     """``--weights`` (the model timed live), ``--preset`` and ``--steps`` (training timed) and ``--json``."""
     return apply_options(
         [
-            click.option(
-                "--weights", type=click.Path(), default=None, help="A .keras model or run (default: shipped)."
-            ),
+            weights_option,
             preset_option(presets, "Whose model and batch the training throughput uses."),
             click.option(
                 "--steps",

@@ -8,6 +8,7 @@ from dldemo.apps.colorize.recipes import PRESETS
 from dldemo.shared.options import (
     bench_options,
     eval_options,
+    panel_images_option,
     record_options,
     run_options,
     train_options,
@@ -104,13 +105,7 @@ def evaluate(data, split, weights, as_json, temperature, limit, sweep):
 @record_options(PRESETS, PRESET_HELP)
 @loss_option
 @rebalance_option
-@click.option(
-    "--panel-images",
-    type=click.IntRange(min=1, max=8),
-    default=3,
-    show_default=True,
-    help="How many validation photos the video shows.",
-)
+@panel_images_option
 def record(output, panel_images, **options):
     """Train while recording [grey | colorized | original] of fixed validation photos after every epoch."""
     from dldemo.apps.colorize import training

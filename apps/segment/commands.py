@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import click
 
-from dldemo.apps.segment.evaluate import TTA_SCALES
-from dldemo.apps.segment.recipes import PRESETS
+from dldemo.apps.segment.recipes import PRESETS, TTA_SCALES
 from dldemo.shared.options import (
     apply_options,
     bench_options,
     eval_options,
     init_weights_option,
     learning_rate_option,
+    panel_images_option,
     record_options,
     run_options,
     train_options,
@@ -110,13 +110,7 @@ def evaluate(data, split, weights, as_json, limit, max_side, tta):
 @click.command("segment")
 @record_options(PRESETS)
 @recipe_options
-@click.option(
-    "--panel-images",
-    type=click.IntRange(min=1, max=8),
-    default=3,
-    show_default=True,
-    help="How many validation images the video shows.",
-)
+@panel_images_option
 def record(output, panel_images, **options):
     """Train while recording [image | prediction | ground truth] of fixed validation images every epoch."""
     from dldemo.apps.segment import training

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+TTA_SCALES = (0.75, 1.0, 1.25)  # chosen on CamVid val: +2.3 mIoU over one pass, 1.5x wider did not pay
+
 
 @dataclass(frozen=True)
 class Recipe:

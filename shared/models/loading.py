@@ -26,17 +26,12 @@ class LoadedModel:
     settings: dict = field(default_factory=dict)
 
 
-def shipped_weights(app: str) -> Path | None:
-    """The app's shipped weights as declared in its ``APP`` (None if it ships none)."""
-    from dldemo.shared.apps import get_app
-
-    return get_app(app).weights
-
-
 def resolve_weights(weights: str | Path | None, *, app: str, shipped: Path | None = None) -> Path:
     """--weights value -> a .keras file (a run directory gives its best, else latest, checkpoint)."""
     if weights is None:
-        shipped = shipped or shipped_weights(app)
+        from dldemo.shared.apps import get_app
+
+        shipped = shipped or get_app(app).weights
         if shipped is None or not shipped.exists():
             raise UserError(
                 f"no shipped {app} weights at {shipped}: train with `dldemo train {app}` "
