@@ -37,7 +37,6 @@ class Recipe:
     milestones: tuple[float, ...] = (0, 10, 18, 20)  # test returns whose first time is recorded in state.json
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "milestones", tuple(self.milestones))  # a list when read from config.json
         if self.algo == "pqn" and self.steps_per_update % self.minibatches:
             raise ValueError(
                 f"rollout x envs ({self.steps_per_update}) must divide into {self.minibatches} minibatches"

@@ -50,7 +50,7 @@ def training_throughput(preset: str, steps: int) -> dict:
 
     def batch():
         pairs = [
-            augment(photos[i], masks[i], rng, tuple(recipe.crop), tuple(recipe.scales))
+            augment(photos[i], masks[i], rng, recipe.crop, recipe.scales)
             for i in rng.integers(0, len(photos), recipe.batch_size)
         ]
         return np.stack([p[0] for p in pairs]).astype(np.float32), np.stack([p[1] for p in pairs])

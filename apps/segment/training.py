@@ -35,7 +35,7 @@ class SegmentBatches(SeededBatches):
 
     def make_batch(self, indices: np.ndarray, rng: np.random.Generator):
         pairs = [
-            augment(self.images[i], self.masks[i], rng, tuple(self.recipe.crop), tuple(self.recipe.scales))
+            augment(self.images[i], self.masks[i], rng, self.recipe.crop, self.recipe.scales)
             for i in indices % len(self.images)
         ]
         return (

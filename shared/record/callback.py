@@ -10,6 +10,7 @@ import numpy as np
 
 from dldemo.shared.record.curve import plot_learning_curve
 from dldemo.shared.record.recorder import TrainingRecorder
+from dldemo.shared.train.rundir import RunDir
 
 Caption = Callable[[int, Mapping[str, float]], str]
 
@@ -87,7 +88,7 @@ def epoch_caption(describe: Callable[[Mapping[str, float]], str], needs: str) ->
 
 
 def record_training(
-    run_dir,
+    run_dir: RunDir,
     render: Callable[[keras.Model], np.ndarray],
     *,
     caption: Caption,

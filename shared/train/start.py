@@ -8,7 +8,7 @@ checked everything that can fail, so a failed start leaves no run folder behind.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, is_dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any, TypeVar
 
 import keras
@@ -36,8 +36,11 @@ class RunStart:
         return self.config["seed"]
 
     def recipe(self, recipe_type: type[Recipe], **nested: type) -> Recipe:
-        """The config's recipe as ``recipe_type``; ``nested`` names fields that are dataclasses too."""
-        fields = dict(self.config["recipe"])
+        """The config's recipe as ``recipe_type``; ``nested`` names fields that are dataclasses too.
+
+        JSON gives lists where the recipe had tuples: they become tuples again, so the recipe equals the
+        preset it came from."""
+        fields = {k: tuple(v) if isinstance(v, list) else v for k, v in self.config["recipe"].items()}
         for name, field_type in nested.items():
             fields[name] = field_type(**fields[name])
         return recipe_type(**fields)
@@ -83,7 +86,7 @@ def start_run(
         run = None
         config = {
             "preset": preset,
-            "recipe": asdict(recipe) if is_dataclass(recipe) else dict(recipe),
+            "recipe": asdict(recipe),
             **(settings or {}),
             "seed": seed,
             "mixed_precision": mixed_precision,

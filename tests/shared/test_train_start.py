@@ -18,6 +18,7 @@ class Shape:
 class Recipe:
     epochs: int = 3
     learning_rate: float = 1e-3
+    scales: tuple[float, ...] = (0.5, 1.0)  # a list in config.json, a tuple again in the recipe
     shape: Shape = field(default_factory=Shape)
 
 
