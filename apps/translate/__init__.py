@@ -3,8 +3,8 @@
 Read it in this order: ``corpus`` (sentence pairs: Multi30k, Tatoeba, any line-aligned files) ->
 ``tokenizer`` (sentencepiece subwords that travel inside the model) -> ``recipes`` (the network's shape and
 the presets) -> ``model`` (BiLSTM encoder, Luong attention, LSTM decoder, masked loss; encoder and one-step
-decoder models for inference) -> ``decoding`` (greedy and GNMT beam search over any step function) ->
-``translator`` (text in, translations and attention out; ``Translator.from_preset`` loads one) ->
+decoder models for inference) -> ``translator`` (text in, translations and attention out, by the shared
+greedy and beam search of ``dldemo.shared.models.decoding``; ``Translator.from_preset`` loads one) ->
 ``training`` (length-bucketed batches, teacher forcing, validation BLEU, weight averaging) -> ``scoring``
 (sacreBLEU and chrF) -> ``attention`` and ``panel`` (the attention heatmap and the record panel),
 ``samples`` (bundled sentences), ``bench`` (speed) -> ``commands`` (the CLI verbs).

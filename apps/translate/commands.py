@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from dldemo.apps.translate.decoding import LENGTH_PENALTY
 from dldemo.apps.translate.recipes import PRESETS
+from dldemo.shared.models.decoding import LENGTH_PENALTY
 from dldemo.shared.options import (
     PRESET_HELP,
     apply_options,

@@ -15,21 +15,15 @@ from dldemo.apps.translate.scoring import score
 from dldemo.apps.translate.tokenizer import BOS, Subwords
 from dldemo.apps.translate.translator import Translator, subwords_of
 from dldemo.shared.errors import UserError
-from dldemo.shared.train import RunDir, SeededBatches, ValidationScores, fit, load_checkpoint, start_run
+from dldemo.shared.train import LengthBatches, RunDir, ValidationScores, fit, load_checkpoint, start_run
 from dldemo.shared.train.checkpoint import atomic_path
 
 APP = "translate"
-BUCKETS = (*range(8, 65, 4), 96, 128)  # padded lengths: few shapes to compile
-POOL_BATCHES = 64  # batches' worth of shuffled pairs that are sorted by length together
-
-
-def bucket(length: int) -> int:
-    return next((b for b in BUCKETS if b >= length), length)
 
 
 def teacher_forcing(source: list[list[int]], target: list[list[int]], width: int | None = None):
     """((source ids, target input = BOS + target[:-1]), target) as int32 arrays padded to one bucket."""
-    width = width or bucket(max(max(map(len, source)), max(map(len, target))))
+    width = width or LengthBatches.bucket(max(max(map(len, source)), max(map(len, target))))
     batch = np.zeros((3, len(source), width), np.int32)
     for row, (src, tgt) in enumerate(zip(source, target, strict=True)):
         batch[0, row, : len(src)] = src
@@ -38,43 +32,17 @@ def teacher_forcing(source: list[list[int]], target: list[list[int]], width: int
     return (batch[0], batch[1]), batch[2]
 
 
-class PairBatches(SeededBatches):
-    """Batches of encoded sentence pairs (each side ends with EOS) of similar length, padded to a bucket.
-
-    Every epoch shuffles the pairs, sorts each pool of ``POOL_BATCHES`` batches by length, cuts the pools
-    into batches and shuffles the batches: little padding, yet a different mix of pairs every epoch.
-
-    The first batch of every pass is padded wider than any bucket: Keras' TensorFlow adapter infers the
-    batch shapes from the first batches, and this makes it keep the length dimension variable.
-    """
+class PairBatches(LengthBatches):
+    """Batches of encoded sentence pairs (each side ends with EOS) of similar length, padded to a bucket."""
 
     def __init__(self, source: list[list[int]], target: list[list[int]], batch_size: int, seed: int):
-        super().__init__(batch_size=batch_size, seed=seed)
+        lengths = np.maximum([len(ids) for ids in source], [len(ids) for ids in target])
+        super().__init__(lengths, batch_size=batch_size, seed=seed)
         self.source, self.target = source, target
-        self.lengths = np.maximum([len(ids) for ids in source], [len(ids) for ids in target])
-        self.widest = bucket(int(self.lengths.max())) + BUCKETS[0]
-        self._width: int | None = None
-
-    def num_items(self) -> int:
-        return len(self.source)
-
-    def item_order(self, rng: np.random.Generator) -> np.ndarray:
-        order = rng.permutation(self.num_items())
-        pool = self.batch_size * POOL_BATCHES
-        for start in range(0, len(order), pool):
-            chunk = order[start : start + pool]
-            order[start : start + pool] = chunk[np.argsort(self.lengths[chunk], kind="stable")]
-        whole = len(order) // self.batch_size * self.batch_size  # a last short batch stays last
-        batches = order[:whole].reshape(-1, self.batch_size)
-        return np.concatenate([batches[rng.permutation(len(batches))].ravel(), order[whole:]])
-
-    def __getitem__(self, index: int):
-        self._width = self.widest if index == 0 else None
-        return super().__getitem__(index)
 
     def make_batch(self, indices: np.ndarray, rng: np.random.Generator):
         return teacher_forcing(
-            [self.source[i] for i in indices], [self.target[i] for i in indices], self._width
+            [self.source[i] for i in indices], [self.target[i] for i in indices], self.width
         )
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from dldemo.apps.translate.decoding import LENGTH_PENALTY, Hypotheses, beam_search, greedy_decode
 from dldemo.apps.translate.model import MODEL_NAME, custom_objects, inference_models, settings_of
 from dldemo.apps.translate.tokenizer import BOS, EOS, Subwords, pad_batch
 from dldemo.shared.errors import UserError
+from dldemo.shared.models.decoding import LENGTH_PENALTY, Hypotheses, beam_search, greedy_decode
 from dldemo.shared.models.loading import load_preset
 
 LENGTH_STEP = 8  # sources are padded to a multiple of this, so that few input shapes get compiled

@@ -2,7 +2,7 @@
 
 from dldemo.shared.train.callbacks import ValidationScores
 from dldemo.shared.train.checkpoint import load_checkpoint, save_checkpoint
-from dldemo.shared.train.dataset import SeededBatches
+from dldemo.shared.train.dataset import LengthBatches, SeededBatches
 from dldemo.shared.train.distribute import configure_distribution, enable_mixed_precision, prepare_devices
 from dldemo.shared.train.fit import fit
 from dldemo.shared.train.rundir import RunDir, create_run_dir, open_run_dir
@@ -10,6 +10,7 @@ from dldemo.shared.train.seeding import seed_everything
 from dldemo.shared.train.start import RunStart, start_run
 
 __all__ = [
+    "LengthBatches",
     "RunDir",
     "RunStart",
     "SeededBatches",

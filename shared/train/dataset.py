@@ -97,3 +97,50 @@ class SeededBatches(keras.utils.PyDataset):
             order = (self._epoch, self.item_order(np.random.default_rng([self.seed, self._epoch])))
             self._order = order
         return order[1]
+
+
+class LengthBatches(SeededBatches):
+    """Batches of sequences of similar length, padded to one of a few bucket widths.
+
+    Every epoch shuffles the items, sorts each pool of ``pool_batches`` batches by length, cuts the pools
+    into batches and shuffles the batches: little padding, yet a different mix every epoch. ``make_batch``
+    pads to ``self.width``: the batch's bucket, except on the first batch of every pass, which is padded
+    wider than any bucket. Keras' TensorFlow adapter infers the batch shapes from the first batches, and
+    this makes it keep the length dimension variable.
+    """
+
+    BUCKETS = (*range(8, 65, 4), 96, 128)  # padded lengths: few shapes to compile
+
+    def __init__(self, lengths, *, batch_size: int, seed: int, pool_batches: int = 64):
+        super().__init__(batch_size=batch_size, seed=seed)
+        self.lengths = np.asarray(lengths)
+        self.pool_batches = pool_batches
+        self.widest = self.bucket(int(self.lengths.max())) + self.BUCKETS[0]
+        self.width = self.widest
+
+    @classmethod
+    def bucket(cls, length: int) -> int:
+        """The smallest bucket width that holds ``length`` (``length`` itself beyond the last)."""
+        return next((b for b in cls.BUCKETS if b >= length), length)
+
+    def num_items(self) -> int:
+        return len(self.lengths)
+
+    def item_order(self, rng: np.random.Generator) -> np.ndarray:
+        order = rng.permutation(self.num_items())
+        pool = self.batch_size * self.pool_batches
+        for start in range(0, len(order), pool):
+            chunk = order[start : start + pool]
+            order[start : start + pool] = chunk[np.argsort(self.lengths[chunk], kind="stable")]
+        whole = len(order) // self.batch_size * self.batch_size  # a last short batch stays last
+        batches = order[:whole].reshape(-1, self.batch_size)
+        return np.concatenate([batches[rng.permutation(len(batches))].ravel(), order[whole:]])
+
+    def __getitem__(self, index: int):
+        if index == 0:
+            self.width = self.widest
+        else:
+            batch = self._skipped + index
+            items = self._epoch_order()[batch * self.batch_size : (batch + 1) * self.batch_size]
+            self.width = self.bucket(int(self.lengths[items].max()))
+        return super().__getitem__(index)

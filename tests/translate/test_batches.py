@@ -4,7 +4,10 @@ import numpy as np
 import pytest
 
 from dldemo.apps.translate.tokenizer import BOS
-from dldemo.apps.translate.training import BUCKETS, PairBatches, bucket, teacher_forcing
+from dldemo.apps.translate.training import PairBatches, teacher_forcing
+from dldemo.shared.train import LengthBatches
+
+BUCKETS, bucket = LengthBatches.BUCKETS, LengthBatches.bucket
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dldemo.apps.translate.decoding import (
+from dldemo.shared.models.decoding import (
     Hypotheses,
     StepFn,
     beam_search,

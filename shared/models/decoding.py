@@ -8,7 +8,7 @@ follows GNMT (Wu et al. 2016): hypotheses are ranked by score / ((5 + length) / 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -21,11 +21,13 @@ LENGTH_PENALTY = 1.0  # GNMT alpha (picked on Multi30k val); 0 ranks by raw log-
 @dataclass(frozen=True)
 class Hypotheses:
     """The chosen output of each sentence: ids without bos (ending with eos when it was produced), the
-    raw sum of their log-probs (B,) float64, and the attention rows (len(tokens), S) of their steps."""
+    raw sum of their log-probs (B,) float64, and the attention rows (len(tokens), S) of their steps.
+    Beam search also ranks every candidate of each sentence: (ids, normalised score), best first."""
 
     tokens: list[list[int]]
     scores: np.ndarray
     attention: list[np.ndarray]
+    alternatives: list[list[tuple[list[int], float]]] = field(default_factory=list)
 
 
 def batch_size(state: State) -> int:
@@ -136,19 +138,23 @@ def _choose(
 ) -> Hypotheses:
     """Per sentence, the finished or live hypothesis with the best normalised score, traced back."""
     beam = scores.shape[1]
-    tokens, raw, attention = [], [], []
+    tokens, raw, attention, alternatives = [], [], [], []
     for sentence, done in enumerate(finished):
         live = [
             (float(score), len(history), sentence * beam + slot)
             for slot, score in enumerate(scores[sentence])
             if np.isfinite(score)
         ]
-        score, length, slot = max(done + live, key=lambda h: normalised_score(h[0], h[1], alpha))
+        ranked = sorted(done + live, key=lambda h: -normalised_score(h[0], h[1], alpha))
+        score, length, slot = ranked[0]
         ids, rows = _trace(history[:length], slot)
         tokens.append(ids)
         raw.append(score)
         attention.append(rows)
-    return Hypotheses(tokens=tokens, scores=np.asarray(raw, np.float64), attention=attention)
+        alternatives.append(
+            [(_trace(history[:n], s)[0], normalised_score(v, n, alpha)) for v, n, s in ranked]
+        )
+    return Hypotheses(tokens, np.asarray(raw, np.float64), attention, alternatives)
 
 
 def _trace(history: list[Step], slot: int) -> tuple[list[int], np.ndarray]:

@@ -1,0 +1,101 @@
+"""Captioning photos with a trained model: the CNN's grid, then greedy or beam search over the decoder.
+
+``Captioner.from_preset()`` loads the shipped captioner (or a ``.keras`` file, or a run folder); ``caption``
+takes RGB photos of any size (squashed to the CNN's square, as in training) and returns, for each, the words,
+their log-probability and where the model looked for every word.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dldemo.apps.caption.captions import BOS, EOS, Vocabulary
+from dldemo.apps.caption.features import encode_images
+from dldemo.apps.caption.model import MODEL_NAME, custom_objects, inference_models
+from dldemo.shared.models.decoding import Hypotheses, beam_search, greedy_decode
+from dldemo.shared.models.loading import load_preset
+
+BEAM = 3  # beam width and length penalty (GNMT alpha) of the shipped settings: chosen on Flickr8k dev
+LENGTH_PENALTY = 1.0
+MAX_WORDS = 20  # longest caption produced
+DECODE_BATCH = 100  # photos decoded together (times the beam width rows)
+
+
+@dataclass
+class Caption:
+    """One photo's caption: its words, the sum of their log-probs (eos included), the attention of every
+    output step over the grid (steps, grid, grid) and the other finished candidates of the beam."""
+
+    words: list[str]
+    score: float
+    attention: np.ndarray
+    alternatives: list[tuple[str, float]]
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.words)
+
+
+class Captioner:
+    """A trained captioner: ``Captioner.from_preset().caption([rgb_photo])[0].text``."""
+
+    def __init__(self, model) -> None:
+        self.model = model
+        encoder = model.get_layer("image_encoder")
+        self.cnn, self.grid, self.encoder = encoder.cnn, encoder.grid, encoder.encoder
+        self.image_size = encoder.image_size
+        self.vocabulary = Vocabulary(model.get_layer("vocabulary").words)
+        self.start, self.step_model = inference_models(model)
+
+    @classmethod
+    def from_preset(cls, weights: str | Path | None = None) -> Captioner:
+        """The shipped captioner (``weights`` None), or the one in a .keras file or a run folder."""
+        loaded = load_preset(
+            weights, app="caption", model_name=MODEL_NAME, custom_objects=custom_objects(), what="a captioner"
+        )
+        return cls(loaded.model)
+
+    def features(self, images: list[np.ndarray]) -> np.ndarray:
+        """The CNN's feature grids (N, L, C) of RGB photos."""
+        return encode_images(self.cnn, images)
+
+    def _step(self, tokens: np.ndarray, state: dict) -> tuple[np.ndarray, dict, np.ndarray]:
+        log_probs, h, c, alpha = self.step_model.predict_on_batch(
+            [tokens[:, None].astype("int32"), state["h"], state["c"], state["f"], state["k"]]
+        )
+        return np.asarray(log_probs), {**state, "h": np.asarray(h), "c": np.asarray(c)}, np.asarray(alpha)
+
+    def decode(
+        self, features: np.ndarray, *, beam: int = BEAM, length_penalty: float = LENGTH_PENALTY,
+        max_words: int = MAX_WORDS,
+    ) -> Hypotheses:  # fmt: skip
+        """Greedy (beam 1) or beam search on one batch of feature grids."""
+        h, c, f, k = (np.asarray(x) for x in self.start.predict_on_batch(features.astype("float32")))
+        state = {"h": h, "c": c, "f": f, "k": k}
+        if beam <= 1:
+            return greedy_decode(self._step, state, bos=BOS, eos=EOS, max_len=max_words + 1)
+        return beam_search(self._step, state, beam=beam, bos=BOS, eos=EOS, max_len=max_words + 1,
+                           length_penalty=length_penalty)  # fmt: skip
+
+    def caption_features(self, features: np.ndarray, **decoding) -> list[Caption]:
+        """Captions of feature grids (N, L, C), decoded ``DECODE_BATCH`` photos at a time."""
+        captions = []
+        for start in range(0, len(features), DECODE_BATCH):
+            hypotheses = self.decode(features[start : start + DECODE_BATCH], **decoding)
+            for row, tokens in enumerate(hypotheses.tokens):
+                alternatives = [(" ".join(self.vocabulary.decode(ids)), score)
+                                for ids, score in hypotheses.alternatives[row]] if hypotheses.alternatives else []  # fmt: skip
+                captions.append(Caption(
+                    words=self.vocabulary.decode(tokens),
+                    score=float(hypotheses.scores[row]),
+                    attention=hypotheses.attention[row].reshape(-1, self.grid, self.grid),
+                    alternatives=alternatives,
+                ))  # fmt: skip
+        return captions
+
+    def caption(self, images: list[np.ndarray], **decoding) -> list[Caption]:
+        """Captions of RGB photos of any size."""
+        return self.caption_features(self.features(images), **decoding)

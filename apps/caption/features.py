@@ -1,0 +1,86 @@
+"""Photos in, CNN feature grids out: the squash to a square, batched encoding, and the on-disk cache.
+
+Training runs the frozen CNN over every photo once and keeps the grids (float16) in the per-user cache
+folder, keyed by the encoder, the grid and the files' names, sizes and dates: a CPU epoch then only costs
+the decoder, and a second run on the same data starts at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from dldemo.shared.data.images import read_image
+from dldemo.shared.train.checkpoint import atomic_path
+
+ENCODE_BATCH = 32
+
+
+def squash(image: np.ndarray, side: int) -> np.ndarray:
+    """An RGB image resized to side x side without keeping its aspect ratio, as Flickr8k's 224 px copies
+    were made (so webcam frames look to the model like its training photos)."""
+    if image.shape[:2] == (side, side):
+        return image
+    shrink = image.shape[0] > side and image.shape[1] > side
+    return cv2.resize(image, (side, side), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_LINEAR)
+
+
+def encode_images(cnn, images: Sequence[np.ndarray]) -> np.ndarray:
+    """Feature grids (N, L, C) float32 of RGB images, squashed to the CNN's input side."""
+    side = cnn.input_shape[1]
+    batch = np.stack([squash(image, side) for image in images]).astype("float32")
+    return np.asarray(cnn.predict_on_batch(batch), dtype="float32")
+
+
+def cache_folder() -> Path:
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache).expanduser() / "dldemo" / "caption-features"
+
+
+def cache_key(encoder: str, grid: int, paths: Sequence[Path]) -> str:
+    digest = hashlib.sha256(f"{encoder} {grid}".encode())
+    for path in paths:
+        stat = path.stat()
+        digest.update(f"\n{path.resolve()} {stat.st_size} {stat.st_mtime_ns}".encode())
+    return f"{encoder}-{grid}x{grid}-{len(paths)}-{digest.hexdigest()[:16]}"
+
+
+def cached_features(cnn, encoder: str, grid: int, paths: Sequence[Path], what: str) -> np.ndarray:
+    """The float16 feature grids (N, L, C) of the photos at ``paths``, from the cache or computed now."""
+    path = cache_folder() / f"{cache_key(encoder, grid, paths)}.npy"
+    if path.is_file():
+        return np.load(path, allow_pickle=False)
+    features = None
+    started = last = time.monotonic()
+    for start in range(0, len(paths), ENCODE_BATCH):
+        chunk = paths[start : start + ENCODE_BATCH]
+        grids = encode_images(cnn, [read_image(p) for p in chunk]).astype(np.float16)
+        if features is None:
+            features = np.empty((len(paths), *grids.shape[1:]), np.float16)
+        features[start : start + len(chunk)] = grids
+        last = _progress(what, start + len(chunk), len(paths), started, last)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:
+            np.save(f, features, allow_pickle=False)
+    return features
+
+
+def _progress(what: str, done: int, total: int, started: float, last: float) -> float:
+    """A self-overwriting line on a terminal, else a line every 30 s and at the end."""
+    now = time.monotonic()
+    tty = sys.stdout.isatty()
+    if not (tty or now - last >= 30 or done == total):
+        return last
+    rate = done / max(now - started, 1e-9)
+    eta = (total - done) / rate if rate else 0.0
+    line = f"caption: encoding {what}: {done}/{total} photos, {rate:.0f} photos/s, ETA {eta:.0f} s"
+    print(f"\r{line}" if tty else line, end="\n" if done == total or not tty else "", flush=True)
+    return now
