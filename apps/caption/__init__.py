@@ -1,4 +1,4 @@
-"""caption: Show, Attend and Tell on Flickr8k: a frozen EfficientNet-Lite0 grid, an attention LSTM, beam search.
+"""caption: Show, Attend and Tell on Flickr8k: a frozen EfficientNet-Lite0 grid, attention LSTM, beam search.
 
 Read it in this order: ``captions`` (caption words, the vocabulary, Flickr8k splits) -> ``recipes`` (the
 network's shape and the presets) -> ``model`` (the CNN carried inside, the attention LSTM cell, the masked
@@ -15,7 +15,7 @@ from dldemo.shared.apps import App
 
 APP = App(
     name="caption",
-    description="Image captioning: EfficientNet-Lite0 grid, attention LSTM, beam search (Flickr8k, BLEU/CIDEr-D)",
+    description="Image captioning: CNN grid, attention LSTM, beam search (Flickr8k, BLEU and CIDEr-D)",
     commands_module="dldemo.apps.caption.commands",
     weights=ASSETS_DIR / "caption" / "captioner.keras",
 )

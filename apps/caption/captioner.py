@@ -12,15 +12,15 @@ from pathlib import Path
 
 import numpy as np
 
-from dldemo.apps.caption.captions import BOS, EOS, Vocabulary
+from dldemo.apps.caption.captions import BOS, EOS, PAD, UNK, Vocabulary
 from dldemo.apps.caption.features import encode_images
 from dldemo.apps.caption.model import MODEL_NAME, custom_objects, inference_models
+from dldemo.apps.caption.recipes import BEAM, LENGTH_PENALTY
 from dldemo.shared.models.decoding import Hypotheses, beam_search, greedy_decode
 from dldemo.shared.models.loading import load_preset
 
-BEAM = 3  # beam width and length penalty (GNMT alpha) of the shipped settings: chosen on Flickr8k dev
-LENGTH_PENALTY = 1.0
 MAX_WORDS = 20  # longest caption produced
+NEVER_SAID = [PAD, BOS, UNK]  # ids a caption never contains (a rare word is better left out)
 DECODE_BATCH = 100  # photos decoded together (times the beam width rows)
 
 
@@ -66,34 +66,50 @@ class Captioner:
         log_probs, h, c, alpha = self.step_model.predict_on_batch(
             [tokens[:, None].astype("int32"), state["h"], state["c"], state["f"], state["k"]]
         )
-        return np.asarray(log_probs), {**state, "h": np.asarray(h), "c": np.asarray(c)}, np.asarray(alpha)
+        log_probs = np.array(log_probs)
+        log_probs[:, NEVER_SAID] = -np.inf
+        return log_probs, {**state, "h": np.asarray(h), "c": np.asarray(c)}, np.asarray(alpha)
 
     def decode(
-        self, features: np.ndarray, *, beam: int = BEAM, length_penalty: float = LENGTH_PENALTY,
+        self,
+        features: np.ndarray,
+        *,
+        beam: int = BEAM,
+        length_penalty: float = LENGTH_PENALTY,
         max_words: int = MAX_WORDS,
-    ) -> Hypotheses:  # fmt: skip
+    ) -> Hypotheses:
         """Greedy (beam 1) or beam search on one batch of feature grids."""
         h, c, f, k = (np.asarray(x) for x in self.start.predict_on_batch(features.astype("float32")))
         state = {"h": h, "c": c, "f": f, "k": k}
         if beam <= 1:
             return greedy_decode(self._step, state, bos=BOS, eos=EOS, max_len=max_words + 1)
-        return beam_search(self._step, state, beam=beam, bos=BOS, eos=EOS, max_len=max_words + 1,
-                           length_penalty=length_penalty)  # fmt: skip
+        return beam_search(
+            self._step,
+            state,
+            beam=beam,
+            bos=BOS,
+            eos=EOS,
+            max_len=max_words + 1,
+            length_penalty=length_penalty,
+        )
 
     def caption_features(self, features: np.ndarray, **decoding) -> list[Caption]:
         """Captions of feature grids (N, L, C), decoded ``DECODE_BATCH`` photos at a time."""
         captions = []
         for start in range(0, len(features), DECODE_BATCH):
             hypotheses = self.decode(features[start : start + DECODE_BATCH], **decoding)
-            for row, tokens in enumerate(hypotheses.tokens):
-                alternatives = [(" ".join(self.vocabulary.decode(ids)), score)
-                                for ids, score in hypotheses.alternatives[row]] if hypotheses.alternatives else []  # fmt: skip
-                captions.append(Caption(
-                    words=self.vocabulary.decode(tokens),
-                    score=float(hypotheses.scores[row]),
-                    attention=hypotheses.attention[row].reshape(-1, self.grid, self.grid),
-                    alternatives=alternatives,
-                ))  # fmt: skip
+            ranked = hypotheses.alternatives or [[] for _ in hypotheses.tokens]
+            for tokens, score, attention, others in zip(
+                hypotheses.tokens, hypotheses.scores, hypotheses.attention, ranked, strict=True
+            ):
+                captions.append(
+                    Caption(
+                        words=self.vocabulary.decode(tokens),
+                        score=float(score),
+                        attention=attention.reshape(-1, self.grid, self.grid),
+                        alternatives=[(" ".join(self.vocabulary.decode(ids)), s) for ids, s in others],
+                    )
+                )
         return captions
 
     def caption(self, images: list[np.ndarray], **decoding) -> list[Caption]:

@@ -19,8 +19,11 @@ from dldemo.shared.errors import UserError
 
 PAD, BOS, EOS, UNK = 0, 1, 2, 3
 SPECIALS = ("<pad>", "<bos>", "<eos>", "<unk>")
-SPLITS = {"train": "Flickr_8k.trainImages.txt", "dev": "Flickr_8k.devImages.txt",
-          "test": "Flickr_8k.testImages.txt"}  # fmt: skip
+SPLITS = {
+    "train": "Flickr_8k.trainImages.txt",
+    "dev": "Flickr_8k.devImages.txt",
+    "test": "Flickr_8k.testImages.txt",
+}
 DATASET = "flickr8k"
 TOKENS_FILE = "Flickr8k.token.txt"
 

@@ -1,8 +1,8 @@
 """Photos in, CNN feature grids out: the squash to a square, batched encoding, and the on-disk cache.
 
 Training runs the frozen CNN over every photo once and keeps the grids (float16) in the per-user cache
-folder, keyed by the encoder, the grid and the files' names, sizes and dates: a CPU epoch then only costs
-the decoder, and a second run on the same data starts at once.
+folder, keyed by the CNN and its weights, the grid and the files' names, sizes and dates: a CPU epoch then
+only costs the decoder, and a second run on the same data starts at once.
 """
 
 from __future__ import annotations
@@ -44,8 +44,11 @@ def cache_folder() -> Path:
     return Path(cache).expanduser() / "dldemo" / "caption-features"
 
 
-def cache_key(encoder: str, grid: int, paths: Sequence[Path]) -> str:
+def cache_key(cnn, encoder: str, grid: int, paths: Sequence[Path]) -> str:
+    """The CNN (its weights too: a rounded or fine-tuned copy gives other grids) and the photos' files."""
     digest = hashlib.sha256(f"{encoder} {grid}".encode())
+    for weights in cnn.get_weights():
+        digest.update(np.ascontiguousarray(weights).tobytes())
     for path in paths:
         stat = path.stat()
         digest.update(f"\n{path.resolve()} {stat.st_size} {stat.st_mtime_ns}".encode())
@@ -54,7 +57,7 @@ def cache_key(encoder: str, grid: int, paths: Sequence[Path]) -> str:
 
 def cached_features(cnn, encoder: str, grid: int, paths: Sequence[Path], what: str) -> np.ndarray:
     """The float16 feature grids (N, L, C) of the photos at ``paths``, from the cache or computed now."""
-    path = cache_folder() / f"{cache_key(encoder, grid, paths)}.npy"
+    path = cache_folder() / f"{cache_key(cnn, encoder, grid, paths)}.npy"
     if path.is_file():
         return np.load(path, allow_pickle=False)
     features = None
@@ -67,9 +70,8 @@ def cached_features(cnn, encoder: str, grid: int, paths: Sequence[Path], what: s
         features[start : start + len(chunk)] = grids
         last = _progress(what, start + len(chunk), len(paths), started, last)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as f:
-            np.save(f, features, allow_pickle=False)
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        np.save(f, features, allow_pickle=False)
     return features
 
 

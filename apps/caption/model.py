@@ -55,8 +55,12 @@ class ImageEncoder(layers.Layer):
         return features
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "encoder": self.encoder, "grid": self.grid,
-                "image_size": self.image_size}  # fmt: skip
+        return {
+            **super().get_config(),
+            "encoder": self.encoder,
+            "grid": self.grid,
+            "image_size": self.image_size,
+        }
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
@@ -111,8 +115,13 @@ class AttentionLSTMCell(layers.Layer):
         return ops.concatenate([h, context, alpha], axis=-1), [h, c, features, keys]
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "units": self.units, "attention": self.attention,
-                "locations": self.locations, "channels": self.channels}  # fmt: skip
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "attention": self.attention,
+            "locations": self.locations,
+            "channels": self.channels,
+        }
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
@@ -181,8 +190,19 @@ class CoverageLoss(keras.losses.Loss):
 
 
 def custom_objects() -> dict:
-    return {cls.__name__: cls for cls in (ImageEncoder, Words, AttentionLSTMCell, SplitSteps, Coverage,
-                                           FlattenStates, MaskedCaptionLoss, CoverageLoss)}  # fmt: skip
+    return {
+        cls.__name__: cls
+        for cls in (
+            ImageEncoder,
+            Words,
+            AttentionLSTMCell,
+            SplitSteps,
+            Coverage,
+            FlattenStates,
+            MaskedCaptionLoss,
+            CoverageLoss,
+        )
+    }
 
 
 def build_captioner(shape: Shape, words: list[str], *, seed: int = 0) -> keras.Model:
@@ -207,11 +227,13 @@ def build_captioner(shape: Shape, words: list[str], *, seed: int = 0) -> keras.M
         embedded, initial_state=[h0, c0, flatten(features), flatten(keys)]
     )
     h, context, alpha = SplitSteps(shape.units, shape.features, name="split_steps")(steps)
-    deep = layers.Add(name="deep_output")([
-        embedded,
-        layers.Dense(shape.embedding, name="from_h")(drop(h)),
-        layers.Dense(shape.embedding, name="from_context")(context),
-    ])  # fmt: skip
+    deep = layers.Add(name="deep_output")(
+        [
+            embedded,
+            layers.Dense(shape.embedding, name="from_h")(drop(h)),
+            layers.Dense(shape.embedding, name="from_context")(context),
+        ]
+    )
     logits = layers.Dense(len(words), name="logits")(drop(deep))
     coverage = Coverage(name="coverage")(alpha, ids)
     return keras.Model([features_in, ids_in], {"logits": logits, "coverage": coverage}, name=MODEL_NAME)

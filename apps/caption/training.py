@@ -1,4 +1,4 @@
-"""`dldemo train caption` and `dldemo record caption`: Flickr8k, cached CNN grids, teacher forcing, dev scores.
+"""`dldemo train caption` and `dldemo record caption`: Flickr8k, cached grids, teacher forcing, dev scores.
 
 The CNN is frozen: its grids of every train and dev photo are computed once (see ``features``), and an epoch
 runs the attention LSTM over the 5 captions of every training photo. After every epoch the dev photos are
@@ -19,8 +19,10 @@ from dldemo.apps.caption.metrics import caption_scores
 from dldemo.apps.caption.model import CoverageLoss, MaskedCaptionLoss, build_captioner, custom_objects
 from dldemo.apps.caption.recipes import PRESETS, Recipe, Shape
 from dldemo.shared.data import dataset_path
-from dldemo.shared.models.efficientnet_lite import DATASET as LITE0, load_efficientnet_lite0_weights
-from dldemo.shared.models.squeezenet import WEIGHTS_FILE as SQUEEZENET_FILE, load_squeezenet_weights
+from dldemo.shared.models.efficientnet_lite import DATASET as LITE0
+from dldemo.shared.models.efficientnet_lite import load_efficientnet_lite0_weights
+from dldemo.shared.models.squeezenet import WEIGHTS_FILE as SQUEEZENET_FILE
+from dldemo.shared.models.squeezenet import load_squeezenet_weights
 from dldemo.shared.train import LengthBatches, RunDir, ValidationScores, fit, start_run
 
 APP = "caption"
@@ -29,8 +31,14 @@ APP = "caption"
 class CaptionBatches(LengthBatches):
     """Teacher forcing: ((grids (B, L, C), bos + caption), {logits: caption + eos, coverage: unused})."""
 
-    def __init__(self, features: np.ndarray, image_of: np.ndarray, captions: list[list[int]],
-                 batch_size: int, seed: int):  # fmt: skip
+    def __init__(
+        self,
+        features: np.ndarray,
+        image_of: np.ndarray,
+        captions: list[list[int]],
+        batch_size: int,
+        seed: int,
+    ):
         super().__init__([len(ids) for ids in captions], batch_size=batch_size, seed=seed)
         self.features, self.image_of, self.captions = features, image_of, captions
 
@@ -44,8 +52,9 @@ class CaptionBatches(LengthBatches):
         return (grids, ids[0]), {"logits": ids[1], "coverage": np.zeros((len(indices), 1), "float32")}
 
 
-def caption_batches(features: np.ndarray, split: Split, vocabulary: Vocabulary, recipe: Recipe,
-                    seed: int) -> CaptionBatches:  # fmt: skip
+def caption_batches(
+    features: np.ndarray, split: Split, vocabulary: Vocabulary, recipe: Recipe, seed: int
+) -> CaptionBatches:
     """Every (photo, reference caption) pair of ``split``, encoded and cut to ``recipe.max_words``."""
     image_of, captions = [], []
     for image, references in enumerate(split.captions):
@@ -85,8 +94,8 @@ class Session:
     model: keras.Model
     batches: CaptionBatches
     val_batches: CaptionBatches
+    dev: Split
     dev_features: np.ndarray
-    dev_references: list[list[list[str]]]
     epochs: int
     resumed: bool
 
@@ -106,9 +115,18 @@ def prepare(
 ) -> Session:
     """Build (or reopen) a run: Flickr8k train and dev, the vocabulary, the model, the cached grids."""
     overrides = {"epochs": epochs, "learning_rate": learning_rate}
-    start = start_run(APP, presets=PRESETS, preset=preset, overrides=overrides, settings={"data": data},
-                      seed=seed, mixed_precision=mixed_precision, run_dir=run_dir, resume=resume,
-                      extend={"epochs": epochs})  # fmt: skip
+    start = start_run(
+        APP,
+        presets=PRESETS,
+        preset=preset,
+        overrides=overrides,
+        settings={"data": data},
+        seed=seed,
+        mixed_precision=mixed_precision,
+        run_dir=run_dir,
+        resume=resume,
+        extend={"epochs": epochs},
+    )
     config = start.config
     if not start.resumed and (encoder or grid):
         shape = PRESETS[preset].shape
@@ -140,11 +158,12 @@ def prepare(
             loss_weights={"logits": 1.0, "coverage": recipe.attention_penalty},
         )
     run = start.create()
-    print(f"caption: {len(train)} training photos ({batches.num_items()} captions), {len(dev)} dev photos, "
-          f"{len(vocabulary)} words, {shape.encoder} {shape.grid}x{shape.grid} grid, "
-          f"{model.count_params() / 1e6:.1f} M parameters, run {run.path}")  # fmt: skip
-    return Session(run, model, batches, val_batches, dev_features, references_of(dev), recipe.epochs,
-                   start.resumed)  # fmt: skip
+    print(
+        f"caption: {len(train)} training photos ({batches.num_items()} captions), {len(dev)} dev photos, "
+        f"{len(vocabulary)} words, {shape.encoder} {shape.grid}x{shape.grid} grid, "
+        f"{model.count_params() / 1e6:.1f} M parameters, run {run.path}"
+    )
+    return Session(run, model, batches, val_batches, dev, dev_features, recipe.epochs, start.resumed)
 
 
 def train(session: Session, callbacks=()) -> list[dict]:
@@ -156,7 +175,9 @@ def train(session: Session, callbacks=()) -> list[dict]:
         run_dir=session.run_dir,
         val=session.val_batches,
         callbacks=[
-            ValidationScores(lambda model: dev_scores(model, session.dev_features, session.dev_references)),
+            ValidationScores(
+                lambda model: dev_scores(model, session.dev_features, references_of(session.dev))
+            ),
             *callbacks,
         ],
         monitor="val_cider",

@@ -6,7 +6,7 @@ ab), `quantize` (the 261 in-gamut ab cells, soft-encoded targets, class rebalanc
 dropped), `model` and `losses` (the U-Net on a SqueezeNet or scratch encoder, rebalanced cross-entropy),
 `recipes` and `training` (the presets and their photos, the run scored on validation PSNR after every
 epoch), `predict` (the `Colorizer`: `from_preset`, decoding at temperature T, full-resolution output),
-`metrics` and `evaluate` (PSNR against the grey baseline, SSIM, colourfulness), `live` and `samples` (the
+`metrics` and `evaluate` (PSNR against the grey baseline, SSIM, colourfulness), `live` (the
 `dldemo run` view), then `bench` and `commands` (the CLI verbs).
 """
 

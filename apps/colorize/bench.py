@@ -12,8 +12,8 @@ from dldemo.apps.colorize.losses import rebalanced_cross_entropy
 from dldemo.apps.colorize.model import build_colorizer
 from dldemo.apps.colorize.quantize import ABQuantizer
 from dldemo.apps.colorize.recipes import PRESETS
-from dldemo.apps.colorize.samples import sample_photos
 from dldemo.shared.bench import live_rate, training_throughput
+from dldemo.shared.data.samples import sample_photos
 from dldemo.shared.live import side_by_side
 
 

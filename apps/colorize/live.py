@@ -8,7 +8,7 @@ import numpy as np
 
 from dldemo.apps.colorize.data import WORKING_SIDE
 from dldemo.apps.colorize.evaluate import greyed
-from dldemo.apps.colorize.samples import sample_photos
+from dldemo.shared.data.samples import sample_photos
 from dldemo.shared.live import open_source, run_live, side_by_side
 
 DISPLAY_SIDE = 480  # frames are shown (and colorized at full display resolution) with this long side

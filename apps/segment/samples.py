@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from dldemo.shared.data import data_root, list_images, read_image
+from dldemo.shared.data.samples import sample_photos as skimage_photos
 from dldemo.shared.errors import UserError
 
 SKIMAGE_NAMES = ("rocket", "astronaut", "coffee", "chelsea")
@@ -18,11 +19,9 @@ def sample_photos() -> list[tuple[str, np.ndarray]]:
     try:
         paths = list_images(folder)[::10][:CAMVID_SAMPLES]
     except UserError:
-        import skimage.data
-
         print(
             "segment: CamVid is not installed, so the samples are scikit-image photos, not street scenes; "
             "`dldemo data fetch camvid` gets street scenes"
         )
-        return [(name, getattr(skimage.data, name)()[..., :3]) for name in SKIMAGE_NAMES]
+        return skimage_photos(SKIMAGE_NAMES)
     return [(p.stem, read_image(p)) for p in paths]

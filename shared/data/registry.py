@@ -205,7 +205,7 @@ _SPECS = (
             "text/Flickr_8k.trainImages.txt",
             "text/Flickr_8k.devImages.txt",
             "text/Flickr_8k.testImages.txt",
-            "images",
+            "images|images224|Flicker8k_Dataset",
         ),
         sources=_manifest("flickr8k-text.tsv", _FLICKR_TEXT)
         + (

@@ -5,7 +5,7 @@ import pytest
 from dldemo.apps.colorize import APP
 from dldemo.apps.colorize.evaluate import evaluate
 from dldemo.apps.colorize.predict import Colorizer
-from dldemo.apps.colorize.samples import sample_photos
+from dldemo.shared.data.samples import sample_photos
 from dldemo.shared.live import read_video_frames
 
 from .test_cli import dldemo
