@@ -18,10 +18,10 @@ from dldemo.apps.caption.captioner import Caption, Captioner
 from dldemo.apps.caption.figure import overlay
 from dldemo.shared.data.samples import sample_photos
 from dldemo.shared.live import open_source, run_live
-from dldemo.shared.live.hud import font_scale, put_text, text_size
+from dldemo.shared.live.hud import font_scale, put_text, text_size, wrap_text
 
 DISPLAY_SIDE = 640
-ALTERNATIVES = 3  # other beam candidates listed under the caption
+CAPTION_LINES, ALTERNATIVES = 2, 3  # lines of the caption, and other beam candidates under it
 TEXT_COLOR, DIM_COLOR = (255, 255, 255), (170, 170, 170)
 
 
@@ -64,30 +64,24 @@ class LiveCaptions:
 
 
 def caption_strip(caption: Caption | None, width: int) -> np.ndarray:
-    """The caption in large type, then the beam's next best candidates with their scores."""
-    scale = font_scale(width * 3 // 4) * 1.4
-    lines = [(caption.text if caption else "(captioning...)", scale, TEXT_COLOR)]
-    for text, score in caption.alternatives[1 : 1 + ALTERNATIVES] if caption else []:
-        lines.append((f"{score:+.2f}  {text}", scale * 0.7, DIM_COLOR))
-    wrapped = [(part, s, c) for text, s, c in lines for part in _wrap(text, s, width - 20)]
-    heights = [text_size(text, s)[1] + text_size(text, s)[2] + 10 for text, s, _ in wrapped]
-    strip = np.full((sum(heights) + 12, width, 3), 24, np.uint8)
+    """A strip of fixed height for ``width``: the caption in large type (two lines at most), then the beam's
+    next best candidates with their length-normalised log-probabilities."""
+    big = font_scale(width * 3 // 4) * 1.4
+    small = big * 0.7
+    rows = [
+        (line, big, TEXT_COLOR)
+        for line in wrap_text(caption.text if caption else "(captioning...)", width - 20, big)
+    ]
+    rows = rows[:CAPTION_LINES]
+    others = caption.alternatives[1 : 1 + ALTERNATIVES] if caption else []
+    rows += [(f"{text}  ({score:.2f})", small, DIM_COLOR) for text, score in others]
+    pitch = {scale: sum(text_size("Ag", scale)[1:]) + 10 for scale in (big, small)}
+    strip = np.full((CAPTION_LINES * pitch[big] + ALTERNATIVES * pitch[small] + 12, width, 3), 24, np.uint8)
     y = 6
-    for (text, s, color), height in zip(wrapped, heights, strict=True):
-        put_text(strip, text, (10, y + height - 8), s, color)
-        y += height
+    for text, scale, color in rows:
+        y += pitch[scale]
+        put_text(strip, text, (10, y - 8), scale, color)
     return strip
-
-
-def _wrap(text: str, scale: float, width: int) -> list[str]:
-    lines = [""]
-    for word in text.split():
-        candidate = f"{lines[-1]} {word}".strip()
-        if lines[-1] and text_size(candidate, scale)[0] > width:
-            lines.append(word)
-        else:
-            lines[-1] = candidate
-    return lines
 
 
 def run_caption(

@@ -9,21 +9,10 @@ import numpy as np
 
 from dldemo.shared.data import read_image
 from dldemo.shared.live import grid
-from dldemo.shared.live.hud import put_text, text_size
+from dldemo.shared.live.hud import put_text, wrap_text
 
 SIDE, SCALE, LINE = 256, 0.45, 20
 PAPER, INK, MUTED = (250, 250, 250), (20, 90, 200), (120, 120, 120)
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    lines = [""]
-    for word in text.split():
-        candidate = f"{lines[-1]} {word}".strip()
-        if lines[-1] and text_size(candidate, SCALE)[0] > width:
-            lines.append(word)
-        else:
-            lines[-1] = candidate
-    return lines
 
 
 def captioned_photo(photo: np.ndarray, caption: str, reference: str, lines: int = 5) -> np.ndarray:
@@ -32,8 +21,8 @@ def captioned_photo(photo: np.ndarray, caption: str, reference: str, lines: int 
 
     square = cv2.resize(photo, (SIDE, SIDE), interpolation=cv2.INTER_AREA)
     text = np.full((LINE * lines + 8, SIDE, 3), PAPER, np.uint8)
-    rows = [(line, INK) for line in _wrap(caption, SIDE - 8)] + [
-        (line, MUTED) for line in _wrap(reference, SIDE - 8)
+    rows = [(line, INK) for line in wrap_text(caption, SIDE - 8, SCALE)] + [
+        (line, MUTED) for line in wrap_text(reference, SIDE - 8, SCALE)
     ]
     for i, (line, colour) in enumerate(rows[:lines]):
         put_text(text, line, (4, LINE * (i + 1)), SCALE, colour)

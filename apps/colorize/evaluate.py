@@ -25,20 +25,22 @@ class Split:
 
     def photos(self, root: str | None) -> list[Path]:
         base = dataset_path(self.dataset, root)
-        photos = list_images(base / self.folder)
+        folders = [base / folder for folder in self.folder.split("|")]  # "a|b": the first one present
+        photos = list_images(next((f for f in folders if f.is_dir()), folders[0]))
         if self.list_file:
             wanted = set((base / self.list_file).read_text().split())
             photos = [p for p in photos if p.name in wanted]
         return photos
 
 
+FLICKR8K_PHOTOS = "images|Flicker8k_Dataset"  # full-size photos: the reference copy's, or a full fetch's
 SPLITS = {
     "bsds500-val": Split("bsds500", "val"),
     "bsds500-train": Split("bsds500", "train"),
     "camvid-val": Split("camvid", "val/images"),
     "camvid-test": Split("camvid", "test/images"),
-    "flickr8k-dev": Split("flickr8k", "images", "text/Flickr_8k.devImages.txt"),
-    "flickr8k-test": Split("flickr8k", "images", "text/Flickr_8k.testImages.txt"),
+    "flickr8k-dev": Split("flickr8k", FLICKR8K_PHOTOS, "text/Flickr_8k.devImages.txt"),
+    "flickr8k-test": Split("flickr8k", FLICKR8K_PHOTOS, "text/Flickr_8k.testImages.txt"),
 }
 DEFAULT_SPLIT = "bsds500-val"
 

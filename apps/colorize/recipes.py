@@ -71,9 +71,16 @@ def recipe_photos(root: str | None) -> tuple[list[Path], list[Path]]:
     train = (
         list_images(dataset_path("bsds500", root) / "train")
         + list_images(dataset_path("camvid", root) / "train" / "images")
-        + [p for p in list_images(flickr / "images") if p.name not in held_out]
+        + [p for p in list_images(_full_size(flickr)) if p.name not in held_out]
     )
     return train, list_images(dataset_path("bsds500", root) / "val")
+
+
+def _full_size(flickr: Path) -> Path:
+    """Flickr8k's full-size photos: the reference copy's ``images/`` or a full fetch's folder."""
+    return next(
+        (flickr / f for f in ("images", "Flicker8k_Dataset") if (flickr / f).is_dir()), flickr / "images"
+    )
 
 
 def folder_photos(folder: str) -> tuple[list[Path], list[Path]]:

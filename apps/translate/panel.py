@@ -6,23 +6,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from dldemo.shared.live.hud import put_text, text_size
+from dldemo.shared.live.hud import put_text, wrap_text
 
 WIDTH, SCALE, LINE = 960, 0.55, 26
 PAPER, INK, MUTED, OUTPUT = (250, 250, 250), (30, 30, 30), (120, 120, 120), (20, 90, 200)
-
-
-def wrap(text: str, width: int, scale: float = SCALE) -> list[str]:
-    """``text`` broken into lines no wider than ``width`` pixels (at word boundaries)."""
-    lines, current = [], ""
-    for word in text.split():
-        candidate = f"{current} {word}".strip()
-        if current and text_size(candidate, scale)[0] > width:
-            lines.append(current)
-            current = word
-        else:
-            current = candidate
-    return [*lines, current] if current else lines or [""]
 
 
 def text_panel(blocks: list[list[tuple[str, str, tuple[int, int, int]]]]) -> np.ndarray:
@@ -30,7 +17,7 @@ def text_panel(blocks: list[list[tuple[str, str, tuple[int, int, int]]]]) -> np.
     rows: list[tuple[str, str, tuple[int, int, int]]] = []
     for block in blocks:
         for label, text, colour in block:
-            for i, line in enumerate(wrap(text, WIDTH - 90)):
+            for i, line in enumerate(wrap_text(text, WIDTH - 90, SCALE)):
                 rows.append((label if i == 0 else "", line, colour))
         rows.append(("", "", INK))
     image = np.full((LINE * len(rows) + 16, WIDTH, 3), PAPER, np.uint8)

@@ -1,4 +1,5 @@
-"""Downloading and verifying datasets: pinned URLs, SHA-256 checks, atomic writes."""
+"""Downloading and verifying datasets: pinned URLs, SHA-256 checks (MD5 for the archives published with
+only an MD5), atomic writes."""
 
 from __future__ import annotations
 
@@ -63,7 +64,12 @@ class VerifyReport:
 
 def sha256_file(path: Path) -> str:
     """Hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
+    return _hash_file(path, "sha256")
+
+
+def _hash_file(path: Path, algorithm: str) -> str:
+    """Hex digest of a file's bytes: ``sha256``, or ``md5`` (a pin's check only, hence not for security)."""
+    digest = hashlib.new(algorithm, usedforsecurity=algorithm != "md5")
     with open(path, "rb") as f:
         while chunk := f.read(1 << 20):
             digest.update(chunk)
@@ -163,6 +169,8 @@ def _download(src: Source, target: Path, on_bytes: Callable[[int], None]) -> Non
             tmp.write_bytes(b"\n".join(lines[src.skip_lines :]))
         if src.sha256:
             _check(tmp, src.sha256, src.url)
+        elif src.md5:
+            _check(tmp, src.md5, src.url, "md5")
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
@@ -208,7 +216,9 @@ def _keep(src: Source, files: list[Path], extracted: Path, folder: Path) -> None
 
 
 def _kept_header(src: Source) -> str:
-    return f"# files kept from {src.url}, sha256 {src.sha256}"
+    """The kept manifest's first line: it names the archive's pin, so a new pin makes the fetch run again."""
+    pin = f"sha256 {src.sha256}" if src.sha256 else f"md5 {src.md5}"
+    return f"# files kept from {src.url}, {pin}"
 
 
 def _kept_files(folder: Path, src: Source) -> list[tuple[str, str]] | None:
@@ -220,11 +230,11 @@ def _kept_files(folder: Path, src: Source) -> list[tuple[str, str]] | None:
     return [(rel, sha) for sha, rel in (line.split("  ", 1) for line in lines[1:])]
 
 
-def _check(path: Path, expected: str, what: str) -> None:
-    got = sha256_file(path)
+def _check(path: Path, expected: str, what: str, algorithm: str = "sha256") -> None:
+    got = _hash_file(path, algorithm)
     if got != expected:
         raise UserError(
-            f"sha256 mismatch for {what}: expected {expected}, got {got}; "
+            f"{algorithm} mismatch for {what}: expected {expected}, got {got}; "
             f"the download may be corrupt or the source changed: {_RETRY}"
         )
 

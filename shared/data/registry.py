@@ -1,9 +1,9 @@
 """The dataset registry: what each dataset is, where it comes from and how it is laid out.
 
 Sources are immutable raw GitHub URLs at a pinned commit, or official archives pinned by their own
-SHA-256. Long file lists live in the ``*.tsv`` manifests beside this module (``relpath<TAB>sha256<TAB>path
-at the source commit``, ``-`` for a file pinned by the commit only); they were generated from the SHA-256
-manifest of the reference copy.
+SHA-256 (by their MD5 where the publishers give no SHA-256). Long file lists live in the ``*.tsv``
+manifests beside this module (``relpath<TAB>sha256<TAB>path at the source commit``, ``-`` for a file
+pinned by the commit only); they were generated from the SHA-256 manifest of the reference copy.
 """
 
 from __future__ import annotations
@@ -36,8 +36,13 @@ class Source:
     (``sha256`` is of the result).
 
     ``keep`` is for archives of thousands of files: every file under these archive paths (folders or
-    files) is kept, at its archive path under ``dest``. Such an archive must be pinned by ``sha256``;
-    the fetcher lists each kept file's hash in ``kept_manifest`` for ``dldemo data verify``.
+    files) is kept, at its archive path under ``dest``. Such an archive must be pinned by ``sha256`` (or
+    ``md5``); the fetcher lists each kept file's SHA-256 in ``kept_manifest`` for ``dldemo data verify``.
+
+    ``md5`` pins an archive (``extract``) whose publishers give no SHA-256, only an MD5: the download is
+    checked against it exactly as against ``sha256``. It is the weaker pin (MD5 collisions can be made),
+    so it is only for such archives and never set beside ``sha256``. A plain file needs ``sha256``, which
+    ``dldemo data verify`` checks again later.
     """
 
     url: str
@@ -47,10 +52,15 @@ class Source:
     members: tuple[Member, ...] = ()
     skip_lines: int = 0
     keep: tuple[str, ...] = ()
+    md5: str | None = None
 
     def __post_init__(self) -> None:
-        if self.keep and not (self.extract and self.sha256 and not self.members):
-            raise ValueError(f"{self.url}: keep needs an extracted archive pinned by sha256, without members")
+        if self.md5 and (self.sha256 or not self.extract):
+            raise ValueError(f"{self.url}: md5 is only for an extracted archive with no known sha256")
+        if self.keep and not (self.extract and (self.sha256 or self.md5) and not self.members):
+            raise ValueError(
+                f"{self.url}: keep needs an extracted archive pinned by sha256 (or md5), without members"
+            )
 
     @property
     def kept_manifest(self) -> str:
@@ -110,7 +120,8 @@ def _manifest(tsv: str, base_url: str) -> tuple[Source, ...]:
 
 _CAMVID_CLASSES = "Sky\nBuilding\nPole\nRoad\nPavement\nTree\nSignSymbol\nFence\nCar\nPedestrian\nBicyclist\n"
 _BSDS500 = _raw("Sisso16/ssn_pytorch", "c4f9ac8c43397cbacbf2e2ba1505efafa769435d", "BSR/BSDS500/data/images/")
-_FLICKR_TEXT = _raw("ainu412/Image-Captioning", "6dd649648d8cfc8272cc06e62475c11aa64d7127", "Flickr8k_text/")
+_FLICKR8K = "https://github.com/jbrownlee/Datasets/releases/download/Flickr8k/"
+_FLICKR8K_TEXT = ("Flickr8k.token.txt", *(f"Flickr_8k.{s}Images.txt" for s in ("train", "dev", "test")))
 _SQUEEZENET_H5 = "squeezenet_weights_tf_dim_ordering_tf_kernels_notop.h5"
 _EFFICIENTNET_PTH = "efficientnet-lite0-57934424.pth"
 _EFFICIENTNET_PTH_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
@@ -194,12 +205,15 @@ _SPECS = (
     DatasetSpec(
         name="flickr8k",
         folder="flickr8k",
-        description="Flickr8k captions (5 per image), official split lists and 1,000 of the images",
+        description="Flickr8k: 8,091 photos with 5 captions each and the official 6,000/1,000/1,000 "
+        "split lists, ~1 GB",
         licence="non-commercial research use (Hodosh et al. 2013); images under Flickr's terms of use",
         citation="Hodosh, Young, Hockenmaier, Framing Image Description as a Ranking Task: Data, "
         "Models and Evaluation Metrics, JAIR 47, 2013",
         layout="flickr8k/text/Flickr8k.token.txt (<image>.jpg#<0-4><TAB><caption>), "
-        "flickr8k/text/Flickr_8k.{train,dev,test}Images.txt, flickr8k/images/<id>.jpg",
+        "flickr8k/text/Flickr_8k.{train,dev,test}Images.txt, flickr8k/Flicker8k_Dataset/<id>.jpg (full "
+        "size; 'Flicker' sic); a copy with flickr8k/images224/<id>.jpg (224x224) or flickr8k/images/<id>.jpg "
+        "loads as well",
         required=(
             "text/Flickr8k.token.txt",
             "text/Flickr_8k.trainImages.txt",
@@ -207,20 +221,27 @@ _SPECS = (
             "text/Flickr_8k.testImages.txt",
             "images|images224|Flicker8k_Dataset",
         ),
-        sources=_manifest("flickr8k-text.tsv", _FLICKR_TEXT)
-        + (
-            # Its first line names an image that is not in Flickr8k: dropped.
+        # The original release's two archives, as mirrored in jbrownlee/Datasets' release assets. Only their
+        # MD5s are published (the pins of the mlverse torchvision R package's Flickr8k datasets; a CMake
+        # fetch script pins the same ones), so they are pinned by MD5. Both unpack at their top level
+        # (beside a __MACOSX/ folder that is not kept). The text archive comes first: it is small, and a
+        # layout surprise then fails before the 1 GB download. Its official test list replaces the copy
+        # (b43646/Image-Caption) whose bogus first line had to be dropped with skip_lines.
+        sources=(
             Source(
-                url=_raw("b43646/Image-Caption", "8bf52a65d386b88d55e78e7d176b3f120a5a12a8")
-                + "Flickr_8k.testImages.txt",
-                dest="text/Flickr_8k.testImages.txt",
-                sha256="c0924146c131458ceba45da59670fe9520eadce1e5cafffa16a817672a9b1f17",
-                skip_lines=1,
+                url=_FLICKR8K + "Flickr8k_text.zip",
+                dest="text",
+                md5="bf6c1abcb8e4a833b7f922104de18627",
+                extract=True,
+                keep=_FLICKR8K_TEXT,
             ),
-        )
-        + _manifest(
-            "flickr8k-images.tsv",
-            _raw("quantumnaan/sic_translator", "d27da85cff2dbf143fcaf365aece667d66c4298f", "data/images/"),
+            Source(
+                url=_FLICKR8K + "Flickr8k_Dataset.zip",
+                dest="",
+                md5="f18a1e2920de5bd84dae7cf08ec78978",
+                extract=True,
+                keep=("Flicker8k_Dataset",),
+            ),
         ),
     ),
     DatasetSpec(

@@ -88,3 +88,17 @@ def draw_hud(frame: np.ndarray, lines: Sequence[str], *, corner: str = "top-left
         baseline = y0 + pad // 2 + i * line_height + gap // 2 + above
         put_text(out, line, (x0 + pad, baseline), scale, (255, 255, 255))
     return out
+
+
+def wrap_text(text: str, width: int, scale: float) -> list[str]:
+    """``text`` broken at spaces into lines no wider than ``width`` pixels at ``scale`` (a word longer
+    than a line gets a line of its own)."""
+    lines, current = [], ""
+    for word in text.split():
+        candidate = f"{current} {word}".strip()
+        if current and text_size(candidate, scale)[0] > width:
+            lines.append(current)
+            current = word
+        else:
+            current = candidate
+    return [*lines, current] if current else lines or [""]

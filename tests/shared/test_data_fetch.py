@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import urllib.error
 import urllib.request
@@ -18,6 +19,10 @@ from dldemo.shared.errors import UserError
 
 def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def md5(data: bytes) -> str:
+    return hashlib.md5(data).hexdigest()
 
 
 def serve(tmp_path: Path, files: dict[str, bytes]) -> str:
@@ -191,3 +196,94 @@ def test_cli_fetch_and_verify(tmp_path: Path, plain: DatasetSpec) -> None:
     (tmp_path / "data" / "toy" / "a.txt").write_bytes(b"edited")
     bad = runner.invoke(data_group, ["verify", "bsds500", "--data", root])
     assert bad.exit_code == 1 and "1 mismatched (a.txt)" in bad.output
+
+
+# An archive laid out like the Flickr8k release: a folder of photos and a macOS resource-fork folder.
+PHOTOS = {"Photos/1_a.jpg": b"jpeg a", "Photos/2_b.jpg": b"jpeg b", "__MACOSX/Photos/._1_a.jpg": b"fork"}
+
+
+def test_md5_pinned_archive_is_kept_and_listed(tmp_path: Path, install) -> None:
+    data = zip_with(tmp_path / "src.zip", PHOTOS | {"notes.txt": b"not kept"})
+    base = serve(tmp_path, {"photos.zip": data})
+    source = Source(base + "photos.zip", "", md5=md5(data), extract=True, keep=("Photos",))
+    install(toy_spec((source,), required=("Photos",)))
+    root = tmp_path / "data"
+    folder = fetch_dataset("bsds500", root, progress=False)
+    assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()) == [
+        ".photos.zip.sha256",
+        "Photos/1_a.jpg",
+        "Photos/2_b.jpg",
+    ]  # no archive, no scratch, no __MACOSX, no file outside the kept folder
+    assert (folder / source.kept_manifest).read_text().splitlines() == [
+        f"# files kept from {source.url}, md5 {md5(data)}",
+        f"{sha(b'jpeg a')}  Photos/1_a.jpg",
+        f"{sha(b'jpeg b')}  Photos/2_b.jpg",
+    ]
+    report = verify_dataset("bsds500", root)
+    assert report.passed and report.ok == 2 and report.unhashed == 0
+    (tmp_path / "remote" / "photos.zip").unlink()
+    fetch_dataset("bsds500", root, progress=False)  # every kept file checks out: nothing to download
+    (folder / "Photos" / "2_b.jpg").write_bytes(b"edited")
+    assert verify_dataset("bsds500", root).mismatched == ["Photos/2_b.jpg"]
+
+
+def test_md5_mismatch_is_refused_in_one_line(tmp_path: Path, install) -> None:
+    data = zip_with(tmp_path / "src.zip", PHOTOS)
+    base = serve(tmp_path, {"photos.zip": data})
+    pin = md5(b"the published archive")
+    install(toy_spec((Source(base + "photos.zip", "", md5=pin, extract=True, keep=("Photos",)),)))
+    with pytest.raises(UserError) as err:
+        fetch_dataset("bsds500", tmp_path / "data", progress=False)
+    message = str(err.value)
+    assert message.startswith("md5 mismatch for file://") and "photos.zip" in message
+    assert f"expected {pin}, got {md5(data)}" in message and "corrupt" in message and "\n" not in message
+    assert not [p for p in (tmp_path / "data").rglob("*") if p.is_file()]
+
+
+def test_a_new_pin_fetches_the_archive_again(tmp_path: Path, install) -> None:
+    data = zip_with(tmp_path / "src.zip", PHOTOS)
+    base = serve(tmp_path, {"photos.zip": data})
+    source = Source(base + "photos.zip", "", md5=md5(data), extract=True, keep=("Photos",))
+    install(toy_spec((source,), required=("Photos",)))
+    root = tmp_path / "data"
+    fetch_dataset("bsds500", root, progress=False)
+    repinned = dataclasses.replace(source, md5=None, sha256=sha(data))
+    install(toy_spec((repinned,), required=("Photos",)))
+    assert verify_dataset("bsds500", root).missing == [source.kept_manifest]  # listed under the old pin
+    fetch_dataset("bsds500", root, progress=False)
+    header = (root / "toy" / source.kept_manifest).read_text().splitlines()[0]
+    assert header == f"# files kept from {source.url}, sha256 {sha(data)}"
+    assert verify_dataset("bsds500", root).passed
+
+
+def test_flickr8k_spec_unpacks_the_release_layout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real flickr8k spec, its URLs and pins swapped for toy archives laid out as the release is."""
+    lists = {f"Flickr_8k.{split}Images.txt": f"{split}.jpg\n".encode() for split in ("train", "dev", "test")}
+    text = {"Flickr8k.token.txt": b"1_a.jpg#0\ta dog\n", **lists, "readme.txt": b"cite Hodosh et al."}
+    text |= {"ExpertAnnotations.txt": b"not kept", "__MACOSX/._Flickr8k.token.txt": b"fork"}
+    photos = {"Flicker8k_Dataset/1_a.jpg": b"jpeg a", "__MACOSX/Flicker8k_Dataset/._1_a.jpg": b"fork"}
+    archives = {
+        "Flickr8k_text.zip": zip_with(tmp_path / "text.zip", text),
+        "Flickr8k_Dataset.zip": zip_with(tmp_path / "photos.zip", photos),
+    }
+    base = serve(tmp_path, archives)
+    spec = DATASETS["flickr8k"]
+    sources = []
+    for src in spec.sources:
+        name = src.url.rsplit("/", 1)[-1]
+        sources.append(dataclasses.replace(src, url=base + name, md5=md5(archives[name])))
+    monkeypatch.setitem(DATASETS, "flickr8k", dataclasses.replace(spec, sources=tuple(sources)))
+    root = tmp_path / "data"
+    folder = fetch_dataset("flickr8k", root, progress=False)  # dataset_path: every required file is there
+    assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()) == [
+        ".Flickr8k_Dataset.zip.sha256",
+        "Flicker8k_Dataset/1_a.jpg",
+        "text/.Flickr8k_text.zip.sha256",
+        "text/Flickr8k.token.txt",
+        "text/Flickr_8k.devImages.txt",
+        "text/Flickr_8k.testImages.txt",
+        "text/Flickr_8k.trainImages.txt",
+    ]
+    assert (folder / "text" / "Flickr_8k.testImages.txt").read_bytes() == b"test.jpg\n"  # no line dropped
+    report = verify_dataset("flickr8k", root)
+    assert report.passed and report.ok == 5

