@@ -17,8 +17,9 @@ from dldemo.apps.caption.captions import BOS, Split, Vocabulary, load_split, wor
 from dldemo.apps.caption.features import cached_features
 from dldemo.apps.caption.metrics import caption_scores
 from dldemo.apps.caption.model import CoverageLoss, MaskedCaptionLoss, build_captioner, custom_objects
-from dldemo.apps.caption.recipes import PRESETS, Recipe, Shape
+from dldemo.apps.caption.recipes import GRIDS, PRESETS, Recipe, Shape
 from dldemo.shared.data import dataset_path
+from dldemo.shared.errors import UserError
 from dldemo.shared.models.efficientnet_lite import DATASET as LITE0
 from dldemo.shared.models.efficientnet_lite import load_efficientnet_lite0_weights
 from dldemo.shared.models.squeezenet import WEIGHTS_FILE as SQUEEZENET_FILE
@@ -86,6 +87,17 @@ def new_captioner(recipe: Recipe, vocabulary: Vocabulary, data: str | None, seed
     return model
 
 
+def encoder_and_grid(preset: str, encoder: str | None, grid: int | None) -> dict:
+    """The preset's encoder and grid with --encoder and --grid applied (an encoder's own grid by default)."""
+    shape = PRESETS[preset].shape
+    encoder = encoder or shape.encoder
+    grids = GRIDS[encoder]
+    grid = grid or (shape.grid if shape.grid in grids else grids[0])
+    if grid not in grids:
+        raise UserError(f"{encoder} has no {grid}x{grid} grid: use --grid {' or '.join(map(str, grids))}")
+    return {"encoder": encoder, "grid": grid}
+
+
 @dataclass
 class Session:
     """A ready-to-fit training run."""
@@ -129,9 +141,7 @@ def prepare(
     )
     config = start.config
     if not start.resumed and (encoder or grid):
-        shape = PRESETS[preset].shape
-        changes = {"encoder": encoder or shape.encoder, "grid": grid or shape.grid}
-        config["recipe"]["shape"] = {**config["recipe"]["shape"], **changes}
+        config["recipe"]["shape"] = {**config["recipe"]["shape"], **encoder_and_grid(preset, encoder, grid)}
     recipe = start.recipe(Recipe, shape=Shape)
     start.prepare_devices(recipe.batch_size)
     train = load_split("train", config["data"]).first(recipe.max_images)

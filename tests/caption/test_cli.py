@@ -130,3 +130,7 @@ def test_user_errors_are_one_line(trained, shapes, tmp_path, capsys):
     assert "cannot decode image" in err and "Traceback" not in err
     assert dldemo("run", "caption", "--weights", trained, "--attention", tmp_path / "a.png") == 2
     assert "--attention needs an IMAGE" in capsys.readouterr().err
+    squeezenet = ["--encoder", "squeezenet", "--grid", 7, "--run-dir", tmp_path / "never"]
+    assert dldemo("train", "caption", "--data", root, "--preset", "tiny", *squeezenet) == 2
+    assert "squeezenet has no 7x7 grid: use --grid 14" in capsys.readouterr().err
+    assert not (tmp_path / "never").exists()
