@@ -159,20 +159,22 @@ class FlattenStates(layers.Layer):
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
 class MaskedCaptionLoss(keras.losses.Loss):
-    """Word cross-entropy averaged over the real (non-padding) target words only."""
+    """Word cross-entropy (with optional label smoothing) averaged over the real target words only."""
 
-    def __init__(self, name: str = "masked_caption_loss", **kwargs) -> None:
+    def __init__(self, label_smoothing: float = 0.0, name: str = "masked_caption_loss", **kwargs) -> None:
         super().__init__(name=name, reduction="sum", **kwargs)
+        self.label_smoothing = label_smoothing
 
     def call(self, y_true, y_pred):
         targets = ops.cast(y_true, "int32")
         log_probs = ops.log_softmax(ops.cast(y_pred, "float32"), axis=-1)
         nll = -ops.squeeze(ops.take_along_axis(log_probs, ops.expand_dims(targets, -1), axis=-1), -1)
+        losses = (1 - self.label_smoothing) * nll - self.label_smoothing * ops.mean(log_probs, axis=-1)
         mask = ops.cast(ops.not_equal(targets, PAD), "float32")
-        return nll * mask / ops.maximum(ops.sum(mask), 1.0)
+        return losses * mask / ops.maximum(ops.sum(mask), 1.0)
 
     def get_config(self) -> dict:
-        return {"name": self.name}
+        return {"name": self.name, "label_smoothing": self.label_smoothing}
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)

@@ -36,6 +36,10 @@ class Recipe:
     epochs: int = 12
     learning_rate: float = 1e-3  # Adam, cosine decay to a tenth
     attention_penalty: float = 1.0  # lambda of the doubly stochastic attention regularisation
+    label_smoothing: float = 0.0
+    average_last: int = (
+        0  # also average the weights of the last N epochs (best.keras if dev CIDEr-D is higher)
+    )
     min_count: int = 5  # words seen fewer times in the training captions become <unk>
     max_words: int = 20  # longer training captions are cut (references are never cut)
     max_images: int | None = None  # cap on training images (the tiny preset)
@@ -51,6 +55,6 @@ PRESETS = {
         max_images=64,
         val_images=32,
     ),
-    "cpu": Recipe(epochs=15),
+    "cpu": Recipe(epochs=10, label_smoothing=0.1, average_last=4),
     "gpu": Recipe(batch_size=128, learning_rate=2e-3, epochs=20),
 }

@@ -25,6 +25,7 @@ from dldemo.shared.models.efficientnet_lite import load_efficientnet_lite0_weigh
 from dldemo.shared.models.squeezenet import WEIGHTS_FILE as SQUEEZENET_FILE
 from dldemo.shared.models.squeezenet import load_squeezenet_weights
 from dldemo.shared.train import LengthBatches, RunDir, ValidationScores, fit, start_run
+from dldemo.shared.train.averaging import promote_average
 
 APP = "caption"
 
@@ -110,6 +111,7 @@ class Session:
     dev_features: np.ndarray
     epochs: int
     resumed: bool
+    average_last: int = 0
 
 
 def prepare(
@@ -164,7 +166,7 @@ def prepare(
         )
         model.compile(
             keras.optimizers.Adam(schedule, global_clipnorm=5.0),
-            loss={"logits": MaskedCaptionLoss(), "coverage": CoverageLoss()},
+            loss={"logits": MaskedCaptionLoss(recipe.label_smoothing), "coverage": CoverageLoss()},
             loss_weights={"logits": 1.0, "coverage": recipe.attention_penalty},
         )
     run = start.create()
@@ -173,25 +175,35 @@ def prepare(
         f"{len(vocabulary)} words, {shape.encoder} {shape.grid}x{shape.grid} grid, "
         f"{model.count_params() / 1e6:.1f} M parameters, run {run.path}"
     )
-    return Session(run, model, batches, val_batches, dev, dev_features, recipe.epochs, start.resumed)
+    return Session(
+        run, model, batches, val_batches, dev, dev_features, recipe.epochs, start.resumed, recipe.average_last
+    )
 
 
 def train(session: Session, callbacks=()) -> list[dict]:
-    """Fit to the configured epochs; best.keras follows the dev CIDEr-D of greedy captions."""
-    return fit(
+    """Fit to the configured epochs; best.keras follows the dev CIDEr-D of greedy captions, and becomes the
+    model averaged over the last epochs (``average_last``) when that scores higher."""
+    score = lambda model: dev_scores(model, session.dev_features, references_of(session.dev))  # noqa: E731
+    history = fit(
         session.model,
         session.batches,
         epochs=session.epochs,
         run_dir=session.run_dir,
         val=session.val_batches,
-        callbacks=[
-            ValidationScores(
-                lambda model: dev_scores(model, session.dev_features, references_of(session.dev))
-            ),
-            *callbacks,
-        ],
+        callbacks=[ValidationScores(score), *callbacks],
         monitor="val_cider",
         mode="max",
         resume=session.resumed,
+        average_last=session.average_last,
         verbose=2,
     )
+    run = session.run_dir
+    if session.average_last and run.averaged_path.is_file():
+        state = run.state()
+        scores, better = promote_average(run, score, key="cider", custom_objects=custom_objects())
+        print(
+            f"caption: averaged weights: dev CIDEr-D {scores['cider']:.2f} BLEU-4 {scores['bleu4']:.2f} vs "
+            f"CIDEr-D {state['best']:.2f} at epoch {state['best_epoch']}: "
+            + ("now best.keras" if better else "best.keras stays")
+        )
+    return history

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import asdict, dataclass, replace
 
 import keras
@@ -15,8 +14,8 @@ from dldemo.apps.translate.scoring import score
 from dldemo.apps.translate.tokenizer import BOS, Subwords
 from dldemo.apps.translate.translator import Translator, subwords_of
 from dldemo.shared.errors import UserError
-from dldemo.shared.train import LengthBatches, RunDir, ValidationScores, fit, load_checkpoint, start_run
-from dldemo.shared.train.checkpoint import atomic_path
+from dldemo.shared.train import LengthBatches, RunDir, ValidationScores, fit, start_run
+from dldemo.shared.train.averaging import promote_average as promote_average_model
 
 APP = "translate"
 
@@ -205,16 +204,15 @@ def train(session: Session, callbacks=()) -> list[dict]:
 
 def promote_average(session: Session) -> None:
     """Score averaged.keras on the validation pairs; it replaces best.keras if its BLEU is higher."""
-    run = session.run_dir
-    averaged = load_checkpoint(run.averaged_path, custom_objects=custom_objects())
-    scores = greedy_scores(averaged, session.val_pairs)
-    state = run.state()
-    best, best_epoch = state["best"], state["best_epoch"]
-    better = scores["bleu"] > best
-    if better:
-        with atomic_path(run.best_path) as tmp:
-            shutil.copyfile(run.averaged_path, tmp)
+    state = session.run_dir.state()
+    scores, better = promote_average_model(
+        session.run_dir,
+        lambda model: greedy_scores(model, session.val_pairs),
+        key="bleu",
+        custom_objects=custom_objects(),
+    )
     print(
         f"translate: averaged weights: val BLEU {scores['bleu']:.2f} chrF {scores['chrf']:.2f} "
-        f"vs {best:.2f} at epoch {best_epoch}: {'now best.keras' if better else 'best.keras stays'}"
+        f"vs {state['best']:.2f} at epoch {state['best_epoch']}: "
+        + ("now best.keras" if better else "best.keras stays")
     )

@@ -7,6 +7,7 @@ epoch), so an interrupted and resumed run goes on averaging where it stopped.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import keras
@@ -60,3 +61,21 @@ def save_averaged_model(model: keras.Model, average: Path, path: Path) -> int:
     finally:
         model.set_weights(own)
     return count
+
+
+def promote_average(
+    run_dir, score: Callable[[keras.Model], Mapping[str, float]], *, key: str, custom_objects: Mapping
+) -> tuple[dict, bool]:
+    """Score the run's averaged.keras; it replaces best.keras when its ``score()[key]`` beats the run's
+    best (``state.json``, a maximised monitor). Returns (the averaged model's scores, promoted?)."""
+    import shutil
+
+    from dldemo.shared.train.checkpoint import load_checkpoint
+
+    averaged = load_checkpoint(run_dir.averaged_path, custom_objects=custom_objects)
+    scores = dict(score(averaged))
+    better = scores[key] > run_dir.state()["best"]
+    if better:
+        with atomic_path(run_dir.best_path) as tmp:
+            shutil.copyfile(run_dir.averaged_path, tmp)
+    return scores, better
