@@ -9,7 +9,7 @@ import keras
 import numpy as np
 
 from dldemo.apps.caption.captioner import Captioner
-from dldemo.apps.caption.live import LiveCaptions, caption_strip
+from dldemo.apps.caption.live import SAMPLES, LiveCaptions, caption_strip
 from dldemo.apps.caption.model import CoverageLoss, MaskedCaptionLoss, build_captioner
 from dldemo.apps.caption.recipes import PRESETS
 from dldemo.shared.bench import seconds_per_call, training_throughput
@@ -23,7 +23,7 @@ TYPICAL_WORDS = 11  # a Flickr8k caption's length (words) for the training batch
 
 def caption_speed(captioner: Captioner, beam: int, calls: int) -> dict:
     """Milliseconds of the CNN and of the decoder (greedy and at ``beam``) for one photo."""
-    photo = sample_photos()[0][1]
+    photo = sample_photos(SAMPLES)[0][1]
     grids = captioner.features([photo])
     encoder = seconds_per_call(lambda: captioner.features([photo]), calls)
     greedy = seconds_per_call(lambda: captioner.decode(grids, beam=1), calls)
@@ -37,7 +37,7 @@ def caption_speed(captioner: Captioner, beam: int, calls: int) -> dict:
 
 def live_speed(captioner: Captioner, beam: int, seconds: float) -> dict:
     """Frames/s shown and captions/s made by the live view on a webcam-paced stream of 640 px photos."""
-    frames = [fit_into(photo, 480, 640) for _, photo in sample_photos()]
+    frames = [fit_into(photo, 480, 640) for _, photo in sample_photos(SAMPLES)]
     live = LiveCaptions(captioner, beam=beam, wait=False)
     shown, made, last = 0, 0, None
     start = time.perf_counter()

@@ -14,7 +14,8 @@ from dldemo.shared.live.panels import resize_to_height
 
 PANEL_HEIGHT = 160
 COLUMNS = 5
-DIM = 0.25  # brightness of the least attended region
+DIM = 0.2  # brightness of the least attended region
+HEAT = 0.35  # weight of the heat-map colours laid over the attended region
 
 
 def attention_map(alpha: np.ndarray, height: int, width: int) -> np.ndarray:
@@ -27,9 +28,13 @@ def attention_map(alpha: np.ndarray, height: int, width: int) -> np.ndarray:
 
 
 def overlay(image: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    """``image`` lit where the model looked, dimmed elsewhere."""
-    weight = attention_map(alpha, *image.shape[:2])[..., None]
-    return (image * (DIM + (1 - DIM) * weight)).astype(np.uint8)
+    """``image`` lit and warm where the model looked, dimmed elsewhere."""
+    weight = attention_map(alpha, *image.shape[:2])
+    heat = cv2.cvtColor(
+        cv2.applyColorMap((255 * weight).astype(np.uint8), cv2.COLORMAP_INFERNO), cv2.COLOR_BGR2RGB
+    )
+    lit = image * (DIM + (1 - DIM) * weight[..., None])
+    return ((1 - HEAT) * lit + HEAT * heat * weight[..., None]).clip(0, 255).astype(np.uint8)
 
 
 def attention_figure(image: np.ndarray, caption: Caption, *, height: int = PANEL_HEIGHT) -> np.ndarray:

@@ -21,6 +21,8 @@ from dldemo.shared.live import open_source, run_live
 from dldemo.shared.live.hud import font_scale, put_text, text_size, wrap_text
 
 DISPLAY_SIDE = 640
+# Bundled photos: scikit-image's; the first two show scenes like Flickr8k's, the others what it rarely has.
+SAMPLES = ("camera", "stereo_motorcycle", "astronaut", "coffee", "chelsea")
 CAPTION_LINES, ALTERNATIVES = 2, 3  # lines of the caption, and other beam candidates under it
 TEXT_COLOR, DIM_COLOR = (255, 255, 255), (170, 170, 170)
 
@@ -88,7 +90,7 @@ def run_caption(
     captioner: Captioner, *, source: str | None, output: str | None, max_frames: int | None, beam: int
 ) -> Path | None:
     """Caption a live source; without a display (or with --output) the result is an mp4."""
-    frames = open_source(source, samples=sample_photos(), max_side=DISPLAY_SIDE)
+    frames = open_source(source, samples=sample_photos(SAMPLES), max_side=DISPLAY_SIDE)
     live = LiveCaptions(captioner, beam=beam, wait=frames.is_still)
 
     def process(frame: np.ndarray) -> tuple[np.ndarray, list[str]]:
