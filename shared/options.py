@@ -132,6 +132,28 @@ def record_options(presets: Mapping[str, object], help: str = PRESET_HELP) -> Ca
     )
 
 
+def beam_option(default: int) -> Callable:
+    """``--beam``: the beam width of the app's beam search (1 = greedy)."""
+    return click.option(
+        "--beam",
+        type=click.IntRange(min=1),
+        default=default,
+        show_default=True,
+        help="Beam width (1 = greedy).",
+    )
+
+
+def length_penalty_option(default: float) -> Callable:
+    """``--length-penalty``: the GNMT alpha of the shared beam search."""
+    return click.option(
+        "--length-penalty",
+        type=click.FloatRange(min=0.0),
+        default=default,
+        show_default=True,
+        help="Beam search ranks by log-prob / ((5 + length) / 6) ** this (GNMT); 0 = raw log-prob.",
+    )
+
+
 panel_images_option = click.option(
     "--panel-images",
     type=click.IntRange(min=1, max=8),

@@ -79,6 +79,10 @@ class Split:
     def __len__(self) -> int:
         return len(self.images)
 
+    def references(self) -> list[list[list[str]]]:
+        """Every photo's reference captions as word lists (the metrics' input)."""
+        return [[words_of(caption) for caption in captions] for captions in self.captions]
+
     def first(self, count: int | None) -> Split:
         if count is None or count >= len(self):
             return self

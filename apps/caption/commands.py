@@ -7,9 +7,11 @@ import click
 from dldemo.apps.caption.recipes import BEAM, ENCODERS, LENGTH_PENALTY, PRESETS
 from dldemo.shared.options import (
     apply_options,
+    beam_option,
     bench_options,
     eval_options,
     learning_rate_option,
+    length_penalty_option,
     record_options,
     run_options,
     train_options,
@@ -17,16 +19,6 @@ from dldemo.shared.options import (
 from dldemo.shared.report import print_report, report_run_saved
 
 PRESET_HELP = "tiny: seconds (tests); cpu: the shipped recipe (about 40 min on 2 cores); gpu: a larger one."
-beam_option = click.option(
-    "--beam", type=click.IntRange(min=1), default=BEAM, show_default=True, help="Beam width (1 = greedy)."
-)
-length_penalty_option = click.option(
-    "--length-penalty",
-    type=click.FloatRange(min=0.0),
-    default=LENGTH_PENALTY,
-    show_default=True,
-    help="Beam search ranks by log-prob / ((5 + length) / 6) ** this (GNMT); 0 = raw log-prob.",
-)
 model_options = apply_options(
     [
         learning_rate_option,
@@ -49,7 +41,7 @@ model_options = apply_options(
 @click.command("caption")
 @click.argument("image", required=False, type=click.Path())
 @run_options
-@beam_option
+@beam_option(BEAM)
 @click.option(
     "--attention",
     type=click.Path(dir_okay=False),
@@ -98,8 +90,8 @@ def _grid(options: dict) -> dict:
 
 @click.command("caption")
 @eval_options
-@beam_option
-@length_penalty_option
+@beam_option(BEAM)
+@length_penalty_option(LENGTH_PENALTY)
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Score only the first N photos.")
 def evaluate(data, split, weights, as_json, beam, length_penalty, limit):
     """BLEU-1..4 and CIDEr-D (COCO caption toolkit definitions, in percent) on Flickr8k dev or test.
@@ -159,7 +151,7 @@ def record(output, panel_images, **options):
 
 @click.command("caption")
 @bench_options(PRESETS, steps=5)
-@beam_option
+@beam_option(BEAM)
 @click.option("--calls", type=click.IntRange(min=1), default=10, show_default=True, help="Timed captions.")
 @click.option("--live-seconds", type=click.FloatRange(min=1), default=10, show_default=True)
 def bench(weights, preset, steps, as_json, beam, calls, live_seconds):

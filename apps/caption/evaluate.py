@@ -4,7 +4,7 @@ diversity checks that catch a degenerate captioner (one caption for every photo,
 from __future__ import annotations
 
 from dldemo.apps.caption.captioner import Captioner
-from dldemo.apps.caption.captions import load_split, words_of
+from dldemo.apps.caption.captions import load_split
 from dldemo.apps.caption.features import cached_features
 from dldemo.apps.caption.metrics import caption_scores, diversity
 
@@ -23,9 +23,8 @@ def evaluate_split(
     grids = cached_features(captioner.cnn, captioner.encoder, captioner.grid, photos.images, split)
     captions = captioner.caption_features(grids, beam=beam, length_penalty=length_penalty)
     hypotheses = [c.words for c in captions]
-    references = [[words_of(c) for c in refs] for refs in photos.captions]
     numbers = {
-        **caption_scores(hypotheses, references),
+        **caption_scores(hypotheses, photos.references()),
         **diversity(hypotheses),
         "mean_words": sum(map(len, hypotheses)) / len(hypotheses),
         "images": len(photos),

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dldemo.apps.caption.features import squash
 from dldemo.shared.data import read_image
 from dldemo.shared.live import grid
 from dldemo.shared.live.hud import put_text, wrap_text
@@ -17,9 +18,7 @@ PAPER, INK, MUTED = (250, 250, 250), (20, 90, 200), (120, 120, 120)
 
 def captioned_photo(photo: np.ndarray, caption: str, reference: str, lines: int = 5) -> np.ndarray:
     """The photo (squashed square, as the model sees it) above its caption and, muted, a reference."""
-    import cv2
-
-    square = cv2.resize(photo, (SIDE, SIDE), interpolation=cv2.INTER_AREA)
+    square = squash(photo, SIDE)
     text = np.full((LINE * lines + 8, SIDE, 3), PAPER, np.uint8)
     rows = [(line, INK) for line in wrap_text(caption, SIDE - 8, SCALE)] + [
         (line, MUTED) for line in wrap_text(reference, SIDE - 8, SCALE)

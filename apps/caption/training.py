@@ -13,7 +13,7 @@ import keras
 import numpy as np
 
 from dldemo.apps.caption.captioner import Captioner
-from dldemo.apps.caption.captions import BOS, Split, Vocabulary, load_split, words_of
+from dldemo.apps.caption.captions import BOS, Split, Vocabulary, load_split
 from dldemo.apps.caption.features import cached_features
 from dldemo.apps.caption.metrics import caption_scores
 from dldemo.apps.caption.model import CoverageLoss, MaskedCaptionLoss, build_captioner, custom_objects
@@ -64,10 +64,6 @@ def caption_batches(
             image_of.append(image)
             captions.append(vocabulary.encode(reference, recipe.max_words))
     return CaptionBatches(features, np.asarray(image_of), captions, recipe.batch_size, seed)
-
-
-def references_of(split: Split) -> list[list[list[str]]]:
-    return [[words_of(caption) for caption in captions] for captions in split.captions]
 
 
 def dev_scores(model: keras.Model, features: np.ndarray, references: list[list[list[str]]]) -> dict:
@@ -183,7 +179,8 @@ def prepare(
 def train(session: Session, callbacks=()) -> list[dict]:
     """Fit to the configured epochs; best.keras follows the dev CIDEr-D of greedy captions, and becomes the
     model averaged over the last epochs (``average_last``) when that scores higher."""
-    score = lambda model: dev_scores(model, session.dev_features, references_of(session.dev))  # noqa: E731
+    references = session.dev.references()
+    score = lambda model: dev_scores(model, session.dev_features, references)  # noqa: E731
     history = fit(
         session.model,
         session.batches,

@@ -11,11 +11,13 @@ from dldemo.shared.models.decoding import LENGTH_PENALTY
 from dldemo.shared.options import (
     PRESET_HELP,
     apply_options,
+    beam_option,
     bench_options,
     epochs_option,
     init_weights_option,
     json_option,
     learning_rate_option,
+    length_penalty_option,
     preset_option,
     run_start_options,
     weights_option,
@@ -25,16 +27,7 @@ from dldemo.shared.report import print_report, report_run_saved
 pair_option = click.option(
     "--pair", default=None, help="Language pair SRC-TGT: en-de, de-en, en-fr, fr-en, ..."
 )
-beam_option = click.option(
-    "--beam", type=click.IntRange(min=1), default=5, show_default=True, help="Beam width (1 = greedy)."
-)
-length_penalty_option = click.option(
-    "--length-penalty",
-    type=click.FloatRange(min=0.0),
-    default=LENGTH_PENALTY,
-    show_default=True,
-    help="Beam search ranks by log-prob / ((5 + length) / 6) ** this (GNMT); 0 = raw log-prob.",
-)
+BEAM = 5  # the beam width run, eval and bench use by default
 data_option = click.option(
     "--data",
     type=click.Path(),
@@ -47,8 +40,8 @@ data_option = click.option(
 @click.argument("sentences", nargs=-1)
 @weights_option
 @pair_option
-@beam_option
-@length_penalty_option
+@beam_option(BEAM)
+@length_penalty_option(LENGTH_PENALTY)
 @click.option(
     "--attention",
     type=click.Path(dir_okay=False),
@@ -163,8 +156,8 @@ def train(**options):
 @click.option("--src", "source_file", type=click.Path(exists=True, dir_okay=False), default=None)
 @click.option("--ref", "reference_file", type=click.Path(exists=True, dir_okay=False), default=None)
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Score only the first N sentences.")
-@beam_option
-@length_penalty_option
+@beam_option(BEAM)
+@length_penalty_option(LENGTH_PENALTY)
 @json_option
 def evaluate(weights, pair, data, split, source_file, reference_file, limit, beam, length_penalty, as_json):
     """sacreBLEU and chrF of the translations of a split, or of --src against --ref."""
@@ -223,7 +216,7 @@ def record(output, sentences, **options):
 
 @click.command("translate")
 @bench_options(PRESETS, steps=5)
-@beam_option
+@beam_option(BEAM)
 @click.option("--sentences", type=click.IntRange(min=1), default=128, show_default=True)
 @click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True)
 def bench(weights, preset, steps, as_json, beam, sentences, batch_size):
