@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 
@@ -69,18 +70,38 @@ cli.add_command(data_group)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point: user errors become one line on stderr and exit status 2."""
+    """Console entry point: user errors and the system errors a user can fix become one line on stderr
+    (exit status 2); an interrupt exits with 128 + the signal number (130 for Ctrl-C)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         cli.main(args=argv, prog_name="dldemo", standalone_mode=False)
     except UserError as error:
-        click.echo(f"dldemo: error: {error}", err=True)
-        sys.exit(2)
-    except click.exceptions.Abort:
+        _fail(str(error))
+    except OSError as error:
+        if error.errno not in _OS_ADVICE:
+            raise
+        _fail(f"{error.strerror}: {error.filename or ''}: {_OS_ADVICE[error.errno]}".replace(": : ", ": "))
+    except click.exceptions.Abort as abort:
         click.echo("dldemo: interrupted", err=True)
-        sys.exit(130)
+        sys.exit(getattr(abort.__cause__, "exit_code", 130))
     except click.ClickException as error:
         error.show()
         sys.exit(error.exit_code)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
+
+
+# The system errors a user can act on, and what to do about each.
+_OS_ADVICE = {
+    errno.EACCES: "pick a folder you can write to, or fix its permissions",
+    errno.EPERM: "pick a folder you can write to, or fix its permissions",
+    errno.EROFS: "the file system is read-only: pick a folder on a writable one",
+    errno.ENOSPC: "the disk is full: free some space and try again (a run resumes with --resume)",
+    errno.EDQUOT: "the disk quota is used up: free some space and try again",
+    errno.ENOENT: "check the path",
+}
+
+
+def _fail(message: str) -> None:
+    click.echo(f"dldemo: error: {message}", err=True)
+    sys.exit(2)

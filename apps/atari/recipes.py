@@ -34,7 +34,7 @@ class Recipe:
     n_step: int = 3
     double: bool = True
     checkpoint_seconds: float = 120.0
-    milestones: tuple[float, ...] = (0, 10, 18, 20)  # test returns whose first time is recorded in state.json
+    milestones: tuple[float, ...] = (0, 10, 18, 20)  # test returns whose first time the state records
 
     def __post_init__(self) -> None:
         if self.algo == "pqn" and self.steps_per_update % self.minibatches:
@@ -53,16 +53,14 @@ class Recipe:
 
 
 PQN = {
-    "tiny": Recipe(
-        steps=2048, envs=8, test_envs=2, rollout=16, minibatches=4, epochs=1, checkpoint_seconds=1e9
-    ),
+    "tiny": Recipe(steps=2048, envs=8, test_envs=2, rollout=16, minibatches=4, epochs=1),
     "cpu": Recipe(steps=3_000_000, envs=32, test_envs=4, minibatches=16),
     "gpu": Recipe(),
 }
 DQN = {  # CleanRL's dqn_atari settings plus double Q, dueling head and 3-step returns
     "tiny": Recipe(algo="dqn", steps=2048, envs=4, test_envs=2, buffer=4096, batch=16, learning_starts=256,
                    train_every=4, target_every=50, layer_norm=False, dueling=True, learning_rate=1e-4,
-                   epsilon_end=0.01, checkpoint_seconds=1e9),
+                   epsilon_end=0.01),
     "cpu": Recipe(algo="dqn", steps=2_000_000, envs=8, test_envs=2, buffer=200_000, learning_starts=20_000,
                   layer_norm=False, dueling=True, learning_rate=1e-4, epsilon_end=0.01),
     "gpu": Recipe(algo="dqn", steps=10_000_000, envs=8, test_envs=2, layer_norm=False, dueling=True,

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from dldemo.apps.atari.targets import n_step_return
+from dldemo.shared.train.checkpoint import atomic_path
 
 
 @dataclass(frozen=True)
@@ -153,24 +153,18 @@ class FrameReplay:
             "n_step": self.n_step,
             "gamma": self.gamma,
         }
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as file:
-                np.savez(
-                    file,
-                    config=np.array(json.dumps(config)),
-                    rng_state=np.array(json.dumps(self.rng.bit_generator.state)),
-                    steps=np.array(self.steps, np.int64),
-                    frames=self.frames,
-                    actions=self.actions,
-                    rewards=self.rewards,
-                    dones=self.dones,
-                    starts=self.starts,
-                )
-            os.replace(temporary, path)
-        except BaseException:
-            os.unlink(temporary)
-            raise
+        with atomic_path(path) as temporary, open(temporary, "wb") as file:
+            np.savez(
+                file,
+                config=np.array(json.dumps(config)),
+                rng_state=np.array(json.dumps(self.rng.bit_generator.state)),
+                steps=np.array(self.steps, np.int64),
+                frames=self.frames,
+                actions=self.actions,
+                rewards=self.rewards,
+                dones=self.dones,
+                starts=self.starts,
+            )
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> FrameReplay:

@@ -24,6 +24,7 @@ from dldemo.apps.atari.recipes import PRESETS, Recipe, epsilon_at
 from dldemo.shared.errors import UserError
 from dldemo.shared.train import RunDir, save_checkpoint, start_run
 from dldemo.shared.train.checkpoint import save_model
+from dldemo.shared.train.interrupts import check_interrupt, deferred_interrupts
 
 APP = "atari"
 RECENT = 10  # games in the running mean returns
@@ -32,7 +33,7 @@ ENV_SEED_STRIDE = 7919  # a prime: each resumed stretch of a run seeds its emula
 
 @dataclass
 class TrainState:
-    """Where a run stands: saved as state.json with every checkpoint, read back on resume."""
+    """Where a run stands: saved inside every checkpoint, read back on resume."""
 
     step: int = 0  # agent steps summed over the training envs
     iterations: int = 0  # calls of the agent's ``iterate``
@@ -127,6 +128,7 @@ def prepare(
     if start.resumed:
         model = start.load_checkpoint(custom_objects())
         state = TrainState(**start.run.state())
+        start.run.keep_history(lambda row: row.get("step", 0) <= state.step)  # rows after the checkpoint
     else:
         model = build_q_network(len(config["actions"]), layer_norm=recipe.layer_norm, dueling=recipe.dueling,
                                 seed=start.seed)  # fmt: skip
@@ -156,7 +158,19 @@ Hook = Callable[[Session], None]
 def train(session: Session, *, hooks: Sequence[Hook] = (), stop_at: float | None = None,
           log_seconds: float = 10.0, threads: int = 0) -> None:  # fmt: skip
     """Train until ``recipe.steps`` (or until the test return reaches ``stop_at``), logging a row every
-    ``log_seconds`` and calling each hook after every iteration. Ctrl-C saves a resumable checkpoint."""
+    ``log_seconds`` and calling each hook after every iteration. Ctrl-C or SIGTERM stops after the current
+    iteration, saves a resumable checkpoint and raises ``Interrupted``."""
+    run = session.run_dir
+    run.lock()
+    try:
+        with deferred_interrupts():
+            _train(session, hooks, stop_at, log_seconds, threads)
+    finally:
+        run.unlock()
+
+
+def _train(session: Session, hooks: Sequence[Hook], stop_at: float | None, log_seconds: float,
+           threads: int) -> None:  # fmt: skip
     recipe, run, state = session.recipe, session.run_dir, session.state
     rng = session.generator()
     games = VectorGames(session.game, recipe.envs + recipe.test_envs, session.settings, training=True,
@@ -188,12 +202,15 @@ def train(session: Session, *, hooks: Sequence[Hook] = (), stop_at: float | None
                     done = True
             for hook in hooks:
                 hook(session)
+            check_interrupt()
             if done or time.perf_counter() - last_checkpoint >= recipe.checkpoint_seconds:
                 checkpoint(session, rng, agent, with_replay=done)
                 last_checkpoint = time.perf_counter()
     except KeyboardInterrupt:
         checkpoint(session, rng, agent, with_replay=True)
-        print(f"\ninterrupted: checkpoint saved; continue with `dldemo train atari --resume {run.path}`")
+        print(f"\ninterrupted at step {state.step:,}; checkpoint saved: resume with: "
+              f"dldemo train atari --resume {run.path}")  # fmt: skip
+        raise
     finally:
         games.close()
 
@@ -233,7 +250,7 @@ def keep_best(session: Session, test_return: float | None) -> None:
 def checkpoint(
     session: Session, rng: np.random.Generator, agent: LearningAgent, *, with_replay: bool
 ) -> None:
-    """checkpoint.keras and state.json (and, ``with_replay``, what the agent saves beside them)."""
+    """checkpoint.keras with the state inside (and, ``with_replay``, what the agent saves beside it)."""
     session.learner.sync()
     session.state.rng = rng.bit_generator.state
     if with_replay:

@@ -1,4 +1,10 @@
-"""`dldemo eval colorize`: PSNR, grey baseline, SSIM and colourfulness over a folder of colour photos."""
+"""`dldemo eval colorize`: PSNR, grey baseline, SSIM and colourfulness over a folder of colour photos.
+
+Every photo is scored the same way: black-and-white ones are dropped (as training drops them: they have no
+colour to get back), photos whose long side exceeds MAX_SCORING_SIDE are first downscaled to it (memory
+stays bounded), PSNR is capped at 100 dB (an exact match is not inf) and SSIM (7x7 window) skips photos
+under 7 pixels high or wide. The report counts each of these.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +14,15 @@ from pathlib import Path
 
 import numpy as np
 
+from dldemo.apps.colorize.data import MIN_CHROMA, keep_colour_images
 from dldemo.apps.colorize.lab import combine, grey_lab, lab_to_rgb, rgb_to_lab
-from dldemo.apps.colorize.metrics import colorfulness, psnr, ssim, summarize
+from dldemo.apps.colorize.metrics import colorfulness, psnr, ssim, ssim_fits, summarize
 from dldemo.apps.colorize.quantize import annealed_mean, gamut_bins
-from dldemo.shared.data import dataset_path, list_images
+from dldemo.shared.data import dataset_path, fit_long_side, list_images
 from dldemo.shared.errors import UserError
+from dldemo.shared.report import format_value
+
+MAX_SCORING_SIDE = 2048  # px: larger photos are scored downscaled to this long side (about 1 GB at most)
 
 
 @dataclass(frozen=True)
@@ -71,7 +81,7 @@ def sweep_line(row: dict) -> str:
     """One temperature of a sweep, as a line."""
     return (
         f"T={row['temperature']:<5g} psnr {row['psnr']:.2f} (grey {row['psnr_gray']:.2f})  "
-        f"ssim {row['ssim']:.4f}  colourfulness ratio {row['colorfulness_ratio']:.3f}"
+        f"ssim {format_value(row['ssim'])}  colourfulness ratio {row['colorfulness_ratio']:.3f}"
     )
 
 
@@ -80,11 +90,34 @@ def greyed(rgb: np.ndarray) -> np.ndarray:
     return lab_to_rgb(grey_lab(rgb_to_lab(rgb)))
 
 
-def score_image(original: np.ndarray, colorized: np.ndarray) -> dict[str, float]:
+def scorable(images: Iterable[np.ndarray]) -> tuple[list[np.ndarray], dict[str, int]]:
+    """The colour photos to score, at most MAX_SCORING_SIDE on their long side, and how many photos were
+    dropped as black-and-white (``dropped_grey``) or downscaled (``downscaled``, to ``downscaled_to``).
+
+    UserError if no colour photo is left.
+    """
+    originals = list(images)
+    photos = [fit_long_side(image, MAX_SCORING_SIDE) for image in originals]
+    colour = keep_colour_images(photos)
+    if not colour:
+        raise UserError(
+            f"nothing to score: all {len(photos)} photos are black-and-white (mean chroma under "
+            f"{MIN_CHROMA:g}) and colorize is scored on colour photos only: pass colour photos"
+        )
+    counts = {
+        "dropped_grey": len(photos) - len(colour),
+        "downscaled": sum(max(image.shape[:2]) > MAX_SCORING_SIDE for image in originals),
+        "downscaled_to": MAX_SCORING_SIDE,
+    }
+    return colour, counts
+
+
+def score_image(original: np.ndarray, colorized: np.ndarray) -> dict[str, float | None]:
+    """One photo's metrics; its SSIM is None if it is too small for the SSIM window."""
     return {
         "psnr": psnr(original, colorized),
         "psnr_gray": psnr(original, greyed(original)),
-        "ssim": ssim(original, colorized),
+        "ssim": ssim(original, colorized) if ssim_fits(original) else None,
         "colorfulness": colorfulness(colorized),
         "colorfulness_original": colorfulness(original),
     }
@@ -94,17 +127,19 @@ def sweep_temperatures(colorizer, images: Iterable[np.ndarray], temperatures: li
     """Dataset metrics at each annealed-mean temperature, from one forward pass per photo."""
     if colorizer.mode != "classification":
         raise UserError("--sweep needs classification weights; regression has no temperature")
+    photos, counts = scorable(images)
     centres = gamut_bins()
-    rows: dict[float, list[dict[str, float]]] = {t: [] for t in temperatures}
-    for image in images:
+    rows: dict[float, list[dict[str, float | None]]] = {t: [] for t in temperatures}
+    for image in photos:
         logits = colorizer.predict_logits(image)
         lightness = rgb_to_lab(image)[..., 0]
         for temperature in temperatures:
             ab = annealed_mean(logits, centres, temperature)
             rows[temperature].append(score_image(image, combine(lightness, ab)))
-    return [{"temperature": t, **summarize(rows[t])} for t in temperatures]
+    return [{"temperature": t, **summarize(rows[t]), **counts} for t in temperatures]
 
 
-def evaluate(colorizer, images: Iterable[np.ndarray]) -> dict[str, float]:
-    """Dataset metrics of a Colorizer over RGB photos at their full resolution."""
-    return summarize(score_image(image, colorizer.colorize(image)) for image in images)
+def evaluate(colorizer, images: Iterable[np.ndarray]) -> dict[str, float | int | None]:
+    """Dataset metrics of a Colorizer over the colour photos among ``images`` (see ``scorable``)."""
+    photos, counts = scorable(images)
+    return {**summarize(score_image(photo, colorizer.colorize(photo)) for photo in photos), **counts}

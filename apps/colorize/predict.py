@@ -62,7 +62,9 @@ class Colorizer:
                 "LightnessToGrey": LightnessToGrey,
             },
         )
-        saved = loaded.settings.get("temperature", DEFAULT_TEMPERATURE)
+        saved = loaded.setting("temperature", (int, float), DEFAULT_TEMPERATURE)
+        if not saved > 0:  # also NaN: decoding would divide by it
+            raise loaded.bad_setting("temperature", saved, "a positive number")
         return cls(loaded.model, saved if temperature is None else temperature)
 
     def _build_decoder(self) -> None:

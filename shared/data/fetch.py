@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dldemo.shared.data.extract import safe_extract
+from dldemo.shared.data.extract import ArchiveError, safe_extract
 from dldemo.shared.data.registry import DatasetSpec, Source, get_spec
 from dldemo.shared.data.root import ENV_VAR, data_root, dataset_path, not_installed
 from dldemo.shared.errors import UserError
@@ -182,7 +182,10 @@ def _fetch_archive(src: Source, folder: Path, on_bytes: Callable[[int], None]) -
     with tempfile.TemporaryDirectory(dir=folder, prefix=".fetch-") as scratch:
         archive = Path(scratch) / posixpath.basename(urllib.parse.urlparse(src.url).path)
         _download(src, archive, on_bytes)
-        files = safe_extract(archive, Path(scratch) / "files")
+        try:
+            files = safe_extract(archive, Path(scratch) / "files")
+        except ArchiveError as exc:  # name the URL: the archive itself goes with the scratch folder
+            raise UserError(f"refusing to extract {src.url}: {exc.problem}; {_RETRY}") from exc
         for member in src.members:
             found = [f for f in files if f.name == member.name]
             if len(found) != 1:

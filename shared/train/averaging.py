@@ -32,7 +32,9 @@ def _save_average(path: Path, mean: list[np.ndarray], count: int) -> None:
 
 class EpochAverage(keras.callbacks.Callback):
     """Folds the model's weights into the running mean at the end of each of the last ``count`` of
-    ``epochs`` epochs. Float weights are averaged; others (step counters) keep their latest value."""
+    ``epochs`` epochs. Float weights are averaged; others (step counters) keep their latest value.
+
+    It runs before the epoch's checkpoint: an epoch redone after a kill between the two is folded once."""
 
     def __init__(self, path: Path, *, epochs: int, count: int) -> None:
         super().__init__()
@@ -45,6 +47,8 @@ class EpochAverage(keras.callbacks.Callback):
             return
         current = self.model.get_weights()
         mean, count = load_average(self.path) if self.path.is_file() else (current, 0)
+        if count > epoch - self.first:  # folded already, then killed before the checkpoint
+            return
         pairs = zip(mean, current, strict=True)
         mean = [m + (w - m) / (count + 1) if w.dtype.kind == "f" else w for m, w in pairs]
         _save_average(self.path, mean, count + 1)

@@ -1,4 +1,5 @@
-"""Keras callbacks of a training run: data epoch sync, validation scores, per-epoch records, TensorBoard."""
+"""Keras callbacks of a training run: data epoch sync, validation scores, records and checkpoints,
+signals, the end of an interrupted epoch, TensorBoard."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import keras
+import numpy as np
 
 from dldemo.shared.train.checkpoint import save_checkpoint, save_model
 from dldemo.shared.train.dataset import SeededBatches
+from dldemo.shared.train.interrupts import check_interrupt
 from dldemo.shared.train.rundir import RunDir
 
 
@@ -52,35 +55,60 @@ class ValidationScores(keras.callbacks.Callback):
 
 
 class RunRecorder(keras.callbacks.Callback):
-    """After every epoch: best.keras if ``monitor`` improved, checkpoint + state.json, a metrics row.
+    """A run's records: after every epoch best.keras (if ``monitor`` improved), a metrics row, then the
+    checkpoint, which commits the epoch (a kill before it redoes the epoch; resume drops its row); and a
+    mid-epoch checkpoint every ``checkpoint_seconds`` of training.
 
-    It also knows where training stands (epoch, batches done in it) for a save on Ctrl-C, and
-    whether the current ``model.fit`` call has finished a batch at all: until then the model may
-    hold no weights (JAX detaches them during the first step), and the last checkpoint is current.
+    It knows where training stands (epoch, batches done in it) for a save on an interrupt, and whether the
+    current ``model.fit`` call has finished a batch at all: until then the model may hold no weights
+    (JAX detaches them during the first step), and the last checkpoint is current.
     """
 
-    def __init__(self, run_dir: RunDir, train: SeededBatches, *, monitor: str, mode: str, state: dict):
+    def __init__(
+        self,
+        run_dir: RunDir,
+        train: SeededBatches,
+        *,
+        monitor: str,
+        mode: str,
+        state: Mapping,
+        checkpoint_seconds: float = 600.0,
+    ):
         super().__init__()
         if mode not in ("min", "max"):
             raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
         self.run_dir, self.train, self.monitor, self.mode = run_dir, train, monitor, mode
+        self.checkpoint_seconds = checkpoint_seconds
         self.best: float | None = state.get("best")
         self.best_epoch: int | None = state.get("best_epoch")
-        self._epoch = 0
+        self.epoch = state.get("epoch", 0)
+        self.saved_at: tuple[int, int] | None = (self.epoch, state["epoch_step"]) if state else None
+        self._carried_seconds = state.get("epoch_seconds", 0.0)  # the interrupted epoch's time so far
         self._epoch_start_step = 0
-        self._t0 = 0.0
+        self._batch_logs: Mapping = {}
+        self._t0 = self._last_save = time.perf_counter()
         self.stepped = False
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         self.stepped = False
+        self._last_save = time.perf_counter()
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.start_epoch(epoch, batches_done=self.train.skipped)
+
+    def start_epoch(self, epoch: int, *, batches_done: int) -> None:
+        """Epoch ``epoch`` (0-based) goes on with ``batches_done`` of its batches behind it."""
+        self.epoch = epoch
+        self._epoch_start_step = global_step(self.model) - batches_done
+        self._t0 = time.perf_counter() - self._carried_seconds
+        self._carried_seconds = 0.0
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         self.stepped = True
-
-    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        self._epoch = epoch
-        self._epoch_start_step = global_step(self.model)
-        self._t0 = time.perf_counter()
+        self._batch_logs = logs or {}
+        if time.perf_counter() - self._last_save >= self.checkpoint_seconds:
+            sync_weights(self.model)
+            self.save(*self.position())
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         logs = {name: float(value) for name, value in (logs or {}).items()}
@@ -91,26 +119,30 @@ class RunRecorder(keras.callbacks.Callback):
         if self.best is None or (value < self.best if self.mode == "min" else value > self.best):
             self.best, self.best_epoch = value, epoch + 1
             save_model(self.model, self.run_dir.best_path)
-        step = global_step(self.model)
-        save_checkpoint(self.model, self.run_dir.checkpoint_path, self.state(epoch + 1, 0, step=step))
-        row = {"epoch": epoch + 1, "step": step, "time_s": round(time.perf_counter() - self._t0, 3)}
+        row = {"epoch": epoch + 1, "step": global_step(self.model), "time_s": round(self.seconds(), 3)}
         row |= logs
         row["lr"] = current_lr(self.model)
         self.run_dir.append_metrics(row)
+        self.save(epoch + 1, 0)
+
+    def seconds(self) -> float:
+        """Training time in the current epoch, over every stretch of it."""
+        return time.perf_counter() - self._t0
 
     def position(self) -> tuple[int, int]:
-        """(epochs finished, batches finished in the next one), from the optimizer's step count."""
-        done = self.train.skipped + global_step(self.model) - self._epoch_start_step
-        if done >= self.train.batches_per_epoch:
-            return self._epoch + 1, 0
-        return self._epoch, done
+        """(the epoch training is in, batches done in it); an epoch whose checkpoint is saved counts as
+        done, one whose batches all ran but whose end (validation, records) did not yet gives
+        ``batches_per_epoch``."""
+        if self.saved_at == (self.epoch + 1, 0):
+            return self.saved_at
+        return self.epoch, global_step(self.model) - self._epoch_start_step
 
-    def state(self, epoch: int, epoch_step: int, *, step: int, interrupted: bool = False) -> dict:
-        """The state.json of a checkpoint taken ``epoch_step`` batches into epoch ``epoch`` (0-based)."""
-        return {
+    def save(self, epoch: int, epoch_step: int, *, interrupted: bool = False) -> None:
+        """Checkpoint the model with the state of ``epoch_step`` batches into epoch ``epoch`` (0-based)."""
+        state = {
             "epoch": epoch,
             "epoch_step": epoch_step,
-            "step": step,
+            "step": global_step(self.model),
             "batches_per_epoch": self.train.batches_per_epoch,
             "seed": self.train.seed,
             "monitor": self.monitor,
@@ -118,7 +150,78 @@ class RunRecorder(keras.callbacks.Callback):
             "best": self.best,
             "best_epoch": self.best_epoch,
             "interrupted": interrupted,
+            "epoch_seconds": round(self.seconds(), 3) if epoch_step else 0.0,
+            # the running means of the epoch's batches: what a resume that finishes the epoch records
+            "epoch_logs": _floats(self._batch_logs) if epoch_step == self.train.batches_per_epoch else {},
+            "random_states": random_states(self.model),
         }
+        save_checkpoint(self.model, self.run_dir.checkpoint_path, state)
+        self.saved_at, self._last_save = (epoch, epoch_step), time.perf_counter()
+
+
+class StopOnSignal(keras.callbacks.Callback):
+    """Acts on Ctrl-C or SIGTERM (see ``interrupts``) after a training or validation step, or an epoch."""
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        check_interrupt()
+
+    def on_test_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        check_interrupt()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        check_interrupt()
+
+
+class FinishEpoch(keras.callbacks.Callback):
+    """When a resumed ``fit`` begins: the end of epoch ``epoch``, whose batches all ran before an interrupt
+    cut its end short. It validates on ``val`` and calls ``on_epoch_end`` of ``callbacks`` with the
+    epoch's saved training logs, so the epoch is recorded exactly once."""
+
+    def __init__(self, epoch: int, logs: Mapping[str, float], val, callbacks: list, recorder: RunRecorder):
+        super().__init__()
+        self.epoch, self.logs, self.val = epoch, dict(logs), val
+        self.callbacks, self.recorder = callbacks, recorder
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.recorder.start_epoch(self.epoch, batches_done=self.recorder.train.batches_per_epoch)
+        logs = dict(self.logs)
+        if self.val is not None:
+            unpack = isinstance(self.val, tuple)  # (x, y[, weights]) as model.fit takes it, else a dataset
+            x, y, weights = (
+                keras.utils.unpack_x_y_sample_weight(self.val) if unpack else (self.val, None, None)
+            )
+            scores = self.model.evaluate(x, y, sample_weight=weights, return_dict=True, verbose=0)
+            logs |= {f"val_{name}": value for name, value in scores.items()}
+        for callback in self.callbacks:
+            callback.on_epoch_end(self.epoch, logs)
+
+
+def sync_weights(model: keras.Model) -> None:
+    """Make the model's variables current mid-``fit`` (the JAX trainer keeps them apart between epochs)."""
+    if hasattr(model, "jax_state_sync"):
+        model.jax_state_sync()
+
+
+def random_states(model: keras.Model) -> list[list[int]]:
+    """The states of the model's seed generators (dropout masks): ``.keras`` files do not save them."""
+    return [keras.ops.convert_to_numpy(v).tolist() for v in _seed_variables(model)]
+
+
+def restore_random_states(model: keras.Model, states: list[list[int]]) -> None:
+    """Put back what ``random_states`` returned, so a resumed run draws the same dropout masks."""
+    variables = _seed_variables(model)
+    if len(variables) != len(states):
+        raise ValueError(f"the model has {len(variables)} seed generators, the checkpoint {len(states)}")
+    for variable, state in zip(variables, states, strict=True):
+        variable.assign(np.asarray(state, dtype=variable.dtype))
+
+
+def _seed_variables(model: keras.Model) -> list:
+    return [v for v in model.variables if v.name == "seed_generator_state"]
+
+
+def _floats(logs: Mapping) -> dict[str, float]:
+    return {name: float(value) for name, value in logs.items() if np.size(value) == 1}
 
 
 def tensorboard(log_dir: Path) -> list[keras.callbacks.Callback]:

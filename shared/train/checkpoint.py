@@ -1,4 +1,9 @@
-"""Atomic checkpoints: a ``.keras`` file (weights + optimizer state) and ``state.json`` beside it."""
+"""Atomic checkpoints: one ``.keras`` file holding the weights, the optimizer state and the training state.
+
+The training state (epoch, step, best metric, random states) is an entry of the checkpoint's zip, so
+model and state are committed together by one rename: a kill at any instant leaves either the previous
+checkpoint or the new one, never a mix.
+"""
 
 from __future__ import annotations
 
@@ -13,19 +18,22 @@ from pathlib import Path
 import keras
 
 from dldemo.shared.errors import UserError
-from dldemo.shared.train.rundir import STATE_FILE
+from dldemo.shared.train.rundir import PARTIAL, STATE_ENTRY
 
-# What keras.saving.load_model raises for a truncated, garbled or non-Keras file.
-_CORRUPT_ERRORS = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile)
+# What keras.saving.load_model raises for a truncated, garbled, foreign or non-Keras file.
+_CORRUPT_ERRORS = (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile)
 
 
 @contextlib.contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
     """Yield a temporary path in ``path``'s folder; on success it replaces ``path`` in one step.
 
-    A crash mid-write leaves the old ``path`` untouched (and the temporary file is removed).
+    A crash mid-write leaves the old ``path`` untouched; the temporary file is removed (or, after a
+    kill, by the next ``RunDir.lock``: its name is ``.<stem>.<random>.partial<suffix>``).
     """
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
+    fd, tmp_name = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.stem}.", suffix=f"{PARTIAL}{path.suffix}"
+    )
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -44,11 +52,11 @@ def save_model(model: keras.Model, path: Path) -> None:
 
 
 def save_checkpoint(model: keras.Model, path: Path, state: Mapping) -> None:
-    """Save ``model`` to ``path``, then ``state`` to ``state.json`` in the same folder, each atomically."""
-    path = Path(path)
-    save_model(model, path)
-    with atomic_path(path.parent / STATE_FILE) as tmp:
-        tmp.write_text(json.dumps(dict(state), indent=2) + "\n")
+    """Save ``model`` with ``state`` inside it (see ``RunDir.state``) to ``path`` in one atomic step."""
+    with atomic_path(Path(path)) as tmp:
+        model.save(tmp)
+        with zipfile.ZipFile(tmp, "a") as archive:
+            archive.writestr(STATE_ENTRY, json.dumps(dict(state), indent=2) + "\n")
 
 
 def load_checkpoint(path: str | Path, *, custom_objects: Mapping | None = None) -> keras.Model:
@@ -63,5 +71,6 @@ def load_checkpoint(path: str | Path, *, custom_objects: Mapping | None = None) 
     except _CORRUPT_ERRORS as err:
         reason = (str(err).splitlines() or [type(err).__name__])[0][:160]
         raise UserError(
-            f"checkpoint {path} is missing or corrupt ({reason}): pick another run or start a new one"
+            f"checkpoint {path} is missing, corrupt or another app's ({reason}): pick another run or start "
+            "a new one"
         ) from err

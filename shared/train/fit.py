@@ -1,17 +1,24 @@
-"""``fit``: ``model.fit`` plus run records, checkpoints, Ctrl-C handling and exact resume."""
+"""``fit``: ``model.fit`` plus run records, checkpoints, signal handling and exact resume."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 import keras
 
 from dldemo.shared.errors import UserError
 from dldemo.shared.train.averaging import EpochAverage, save_averaged_model
-from dldemo.shared.train.callbacks import RunRecorder, SyncEpoch, global_step, tensorboard
-from dldemo.shared.train.checkpoint import save_checkpoint
+from dldemo.shared.train.callbacks import (
+    FinishEpoch,
+    RunRecorder,
+    StopOnSignal,
+    SyncEpoch,
+    global_step,
+    restore_random_states,
+    tensorboard,
+)
 from dldemo.shared.train.dataset import SeededBatches
+from dldemo.shared.train.interrupts import deferred_interrupts
 from dldemo.shared.train.rundir import RunDir
 
 
@@ -27,28 +34,44 @@ def fit(
     mode: str = "min",
     resume: bool = False,
     average_last: int = 0,
+    checkpoint_seconds: float = 600.0,
     verbose: int = 1,
 ) -> list[dict]:
     """Train the compiled ``model`` on ``train`` up to ``epochs`` epochs; return every epoch's metrics row.
 
-    After each epoch it appends a row to metrics.jsonl, saves checkpoint.keras + state.json, and
-    best.keras when ``monitor`` improved (``val_x`` falls back to ``x`` when the logs have no ``val_x``).
-    On Ctrl-C it saves a checkpoint at the current batch, prints how to resume and returns.
-    With ``resume=True`` (``model`` loaded from ``run_dir.checkpoint_path``) it carries on from
-    state.json, skipping the batches of an interrupted epoch already trained on, so the result
-    matches an uninterrupted run. ``val`` is anything ``model.fit`` takes as ``validation_data``.
-    With ``average_last=K`` it also averages the weights of the last K epochs and, once training is
-    done, saves that model as averaged.keras.
+    After each epoch it saves best.keras when ``monitor`` improved (``val_x`` falls back to ``x`` when
+    the logs have no ``val_x``), appends a row to metrics.jsonl and commits checkpoint.keras (with the
+    training state inside); every ``checkpoint_seconds`` it also checkpoints mid-epoch. On Ctrl-C or
+    SIGTERM it stops after the current step, saves a checkpoint there, prints how to resume and raises
+    ``Interrupted``. With ``resume=True`` (``model`` loaded from ``run_dir.checkpoint_path``) it carries
+    on from that state, skipping the batches of an interrupted epoch already trained on (or finishing an
+    epoch whose end was cut short), so the result matches an uninterrupted run and every epoch has one
+    metrics row. ``val`` is anything ``model.fit`` takes as ``validation_data``. With
+    ``average_last=K`` it also averages the weights of the last K epochs and, once training is done,
+    saves that model as averaged.keras. The run folder is locked while it trains.
     """
     if model.optimizer is None:
         raise ValueError("fit needs a compiled model")
-    state = _resume_state(model, train, run_dir) if resume else {}
-    recorder = RunRecorder(run_dir, train, monitor=monitor, mode=mode, state=state)
-    all_callbacks = [SyncEpoch(train), *callbacks, *tensorboard(run_dir.tensorboard_dir), recorder]
-    if average_last:  # after the recorder: an epoch is averaged once its checkpoint is saved
-        all_callbacks.append(EpochAverage(run_dir.average_path, epochs=epochs, count=average_last))
+    run_dir.lock()
+    try:
+        with deferred_interrupts():
+            _fit(model, train, epochs, run_dir, val, list(callbacks), monitor, mode, resume, average_last,
+                 checkpoint_seconds, verbose)  # fmt: skip
+    finally:
+        run_dir.unlock()
+    return run_dir.history()
 
-    def run(first: int, last: int, skip: int) -> None:
+
+def _fit(model, train, epochs, run_dir, val, callbacks, monitor, mode, resume, average_last,
+         checkpoint_seconds, verbose) -> None:  # fmt: skip
+    state = _resume_state(model, train, run_dir) if resume else {}
+    recorder = RunRecorder(run_dir, train, monitor=monitor, mode=mode, state=state,
+                           checkpoint_seconds=checkpoint_seconds)  # fmt: skip
+    averager = [EpochAverage(run_dir.average_path, epochs=epochs, count=average_last)] if average_last else []
+    # the epoch's end, in order: the app's scores and records, its average, then the checkpoint (the commit)
+    epoch_end = [*callbacks, *tensorboard(run_dir.tensorboard_dir), *averager, recorder, StopOnSignal()]
+
+    def run(first: int, last: int, skip: int, *extra: keras.callbacks.Callback) -> None:
         train.set_epoch(first)
         train.skip(skip)
         model.fit(
@@ -56,46 +79,51 @@ def fit(
             epochs=last,
             initial_epoch=first,
             validation_data=val,
-            callbacks=all_callbacks,
+            callbacks=[SyncEpoch(train), *epoch_end, *extra],
             shuffle=False,  # the batch order comes from `train`
             verbose=verbose,
         )
 
     epoch, skip = state.get("epoch", 0), state.get("epoch_step", 0)
     try:
-        if skip and epoch < epochs:  # finish the interrupted epoch on its own: it has fewer batches
-            run(epoch, epoch + 1, skip)
-            epoch += 1
-        if epoch < epochs and not model.stop_training:
-            run(epoch, epochs, 0)
+        if skip == train.batches_per_epoch:  # its batches ran, its end did not: finish it first
+            run(epoch + 1, epochs, 0, FinishEpoch(epoch, state["epoch_logs"], val, epoch_end, recorder))
+        else:
+            if skip and epoch < epochs:  # finish the interrupted epoch on its own: it has fewer batches
+                run(epoch, epoch + 1, skip)
+                epoch += 1
+            if epoch < epochs and not model.stop_training:
+                run(epoch, epochs, 0)
     except KeyboardInterrupt:
         _save_on_interrupt(model, run_dir, recorder)
-        return run_dir.history()
+        for callback in callbacks:  # let them close what they write (videos, logs)
+            callback.on_train_end()
+        raise
     if average_last and run_dir.average_path.is_file():
         count = save_averaged_model(model, run_dir.average_path, run_dir.averaged_path)
         print(f"weights of the last {count} epochs averaged: {run_dir.averaged_path}")
-    return run_dir.history()
 
 
 def _save_on_interrupt(model: keras.Model, run_dir: RunDir, recorder: RunRecorder) -> None:
-    """Checkpoint where Ctrl-C stopped training and print the one line that says how to go on."""
+    """Checkpoint where the interrupt stopped training and print the one line that says how to go on."""
     resume = f"resume with: dldemo train {run_dir.config().get('app')} --resume {run_dir.path}"
-    if recorder.stepped:
-        epoch, epoch_step = recorder.position()
-        state = recorder.state(epoch, epoch_step, step=global_step(model), interrupted=True)
-        save_checkpoint(model, run_dir.checkpoint_path, state)
-        print(f"\ninterrupted at epoch {epoch + 1} step {epoch_step}; checkpoint saved: {resume}")
-    elif run_dir.checkpoint_path.is_file():
-        print(f"\ninterrupted before a training step; the last checkpoint is current: {resume}")
-    else:
+    position = recorder.position() if recorder.stepped else recorder.saved_at
+    if position is None:
         print("\ninterrupted before the first training step: nothing to save")
+        return
+    epoch, epoch_step = position
+    if position != recorder.saved_at:
+        recorder.save(epoch, epoch_step, interrupted=True)
+    where = f"epoch {epoch + 1} step {epoch_step}" if epoch_step else f"the end of epoch {epoch}"
+    print(f"\ninterrupted at {where}; checkpoint saved: {resume}")
 
 
 def _resume_state(model: keras.Model, train: SeededBatches, run_dir: RunDir) -> dict:
-    """state.json, checked against the loaded model and the data; metrics rows after it are dropped."""
+    """The checkpoint's state, checked against the loaded model and the data; its random states are put
+    back and metrics rows after it are dropped."""
     state = run_dir.state()
     if state is None:
-        raise UserError(f"{run_dir.path} has no {run_dir.state_path.name}: start a new run")
+        raise UserError(f"{run_dir.path} has no checkpoint: start a new run")
     if state["seed"] != train.seed:
         raise UserError(
             f"{run_dir.path} was trained with seed {state['seed']}, not {train.seed}: "
@@ -108,9 +136,14 @@ def _resume_state(model: keras.Model, train: SeededBatches, run_dir: RunDir) -> 
         )
     if state["step"] != global_step(model):
         raise UserError(
-            f"the model is at step {global_step(model)} but {run_dir.state_path} at {state['step']}: "
-            f"resume from {run_dir.checkpoint_path.name} (or start a new run if it was saved half-way)"
+            f"the model is at step {global_step(model)} but the checkpoint's state at {state['step']}: "
+            f"the checkpoint is inconsistent, start a new run"
         )
-    rows = [row for row in run_dir.history() if row["epoch"] <= state["epoch"]]
-    run_dir.metrics_path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    restore_random_states(model, state["random_states"])
+    run_dir.keep_history(lambda row: row.get("epoch", 0) <= state["epoch"])
+    epoch, step = state["epoch"], state["epoch_step"]
+    where = (
+        f"epoch {epoch + 1}, step {step} of {state['batches_per_epoch']}" if step else f"epoch {epoch + 1}"
+    )
+    print(f"resuming {run_dir.path} at {where}")
     return state

@@ -7,6 +7,7 @@ import pytest
 
 from dldemo.apps.atari import training
 from dldemo.shared.errors import UserError
+from dldemo.shared.train import RunDir
 
 
 class Interrupt:
@@ -27,8 +28,9 @@ def test_interrupt_then_resume_continues_where_it_stopped(tmp_path):
     run_dir = tmp_path / "run"
     session = training.prepare(preset="tiny", steps=1536, run_dir=str(run_dir), seed=3)
     interrupt = Interrupt(at=2)
-    training.train(session, hooks=[interrupt], log_seconds=0)
-    state = json.loads((run_dir / "state.json").read_text())
+    with pytest.raises(KeyboardInterrupt):
+        training.train(session, hooks=[interrupt], log_seconds=0)
+    state = RunDir(run_dir).state()
     assert 0 < state["step"] < 1536 and (run_dir / "checkpoint.keras").is_file()
     rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
     assert [row["step"] for row in rows][-1] == state["step"]
@@ -45,7 +47,7 @@ def test_interrupt_then_resume_continues_where_it_stopped(tmp_path):
     assert state["gradient_steps"] == int(resumed.learner.model.optimizer.iterations)
 
     training.train(resumed, log_seconds=0)
-    final = json.loads((run_dir / "state.json").read_text())
+    final = RunDir(run_dir).state()
     steps = [json.loads(line)["step"] for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
     assert final["step"] >= 1536 and steps == sorted(steps) and steps[-1] == final["step"]
 

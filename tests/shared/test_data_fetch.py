@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
+import random
+import tarfile
 import urllib.error
 import urllib.request
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,6 +19,7 @@ from click.testing import CliRunner
 from dldemo.shared.data import DATASETS, DatasetSpec, Member, Source, fetch_dataset, verify_dataset
 from dldemo.shared.data.cli import data_group
 from dldemo.shared.errors import UserError
+from tests.cli import dldemo
 
 
 def sha(data: bytes) -> str:
@@ -287,3 +292,38 @@ def test_flickr8k_spec_unpacks_the_release_layout(tmp_path: Path, monkeypatch: p
     assert (folder / "text" / "Flickr_8k.testImages.txt").read_bytes() == b"test.jpg\n"  # no line dropped
     report = verify_dataset("flickr8k", root)
     assert report.passed and report.ok == 5
+
+
+def truncated_tar_gz(tmp_path: Path) -> bytes:
+    """A .tar.gz cut in half: reading it raises EOFError, which click would report as Ctrl-C."""
+    noise = random.Random(0).randbytes(100_000)
+    info = tarfile.TarInfo("pack/noise.bin")
+    info.size = len(noise)
+    with tarfile.open(tmp_path / "src.tar.gz", "w:gz") as tf:
+        tf.addfile(info, io.BytesIO(noise))
+    data = (tmp_path / "src.tar.gz").read_bytes()
+    return data[: len(data) // 2]
+
+
+def zip_with_a_bad_crc(tmp_path: Path) -> bytes:
+    data = bytearray(zip_with(tmp_path / "src.zip", {"pack/a.txt": b"hello world"}))
+    data[data.index(b"hello world")] ^= 0xFF
+    return bytes(data)
+
+
+@pytest.mark.parametrize(
+    "name,damaged", [("pack.tar.gz", truncated_tar_gz), ("pack.zip", zip_with_a_bad_crc)]
+)
+def test_cli_fetch_of_a_damaged_archive_fails_in_one_line(
+    tmp_path: Path, install, capsys: pytest.CaptureFixture[str], name: str, damaged: Callable[[Path], bytes]
+) -> None:
+    data = damaged(tmp_path)
+    base = serve(tmp_path, {name: data})
+    install(toy_spec((Source(base + name, "", sha256=sha(data), extract=True, keep=("pack",)),)))
+    root = tmp_path / "data"
+    assert dldemo("data", "fetch", "bsds500", "--data", root) == 2
+    error = capsys.readouterr().err.splitlines()[-1]  # after the progress bar: the error, in one line
+    assert error.startswith(f"dldemo: error: refusing to extract {base}{name}: it is corrupt")
+    assert "DLDEMO_DATA" in error and ".fetch-" not in error
+    assert not [p for p in root.rglob("*") if p.is_file()]  # no scratch left, no list of kept files
+    assert dldemo("data", "verify", "bsds500", "--data", root) == 1

@@ -53,7 +53,8 @@ def test_the_average_is_the_mean_of_the_last_epochs(averaged, capsys):
 def test_an_interrupted_run_averages_the_same_epochs_after_resume(averaged, tmp_path):
     snapshots, _, _ = averaged
     run = create_run_dir("demo", {"seed": 1}, root=tmp_path)
-    _fit(_model(), run, callbacks=[InterruptAt(epoch=2, batch=1)], average_last=3)
+    with pytest.raises(KeyboardInterrupt):
+        _fit(_model(), run, callbacks=[InterruptAt(epoch=2, batch=1)], average_last=3)
     assert load_average(run.average_path)[1] == 1  # epoch 2 done, epoch 3 cut short
     assert not run.averaged_path.exists()
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from dldemo.shared.errors import UserError
-from dldemo.shared.train import load_checkpoint, save_checkpoint, seed_everything
+from dldemo.shared.train import RunDir, load_checkpoint, save_checkpoint, seed_everything
 
 
 def _trained_model(steps: int) -> keras.Model:
@@ -32,8 +32,8 @@ def test_roundtrip_keeps_weights_optimizer_step_and_state(tmp_path):
     assert float(loaded.optimizer.learning_rate) == pytest.approx(float(model.optimizer.learning_rate))
     for saved, restored in zip(model.optimizer.variables, loaded.optimizer.variables, strict=True):
         np.testing.assert_array_equal(keras.ops.convert_to_numpy(saved), keras.ops.convert_to_numpy(restored))
-    assert (tmp_path / "state.json").read_text().count('"step": 3') == 1
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.keras", "state.json"]
+    assert RunDir(tmp_path).state() == {"epoch": 1, "step": 3}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.keras"]
 
 
 def test_crash_mid_write_keeps_the_old_checkpoint(tmp_path, monkeypatch):
@@ -50,8 +50,8 @@ def test_crash_mid_write_keeps_the_old_checkpoint(tmp_path, monkeypatch):
     monkeypatch.undo()
 
     assert int(load_checkpoint(path).optimizer.iterations) == 1
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.keras", "state.json"]
-    assert '"step": 1' in (tmp_path / "state.json").read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.keras"]
+    assert RunDir(tmp_path).state() == {"step": 1}
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated"])
@@ -60,7 +60,7 @@ def test_corrupt_checkpoint_is_a_user_error_naming_the_file(tmp_path, damage):
     save_checkpoint(_trained_model(steps=1), path, {})
     data = path.read_bytes()
     path.write_bytes(b"not a keras file" if damage == "garbage" else data[: len(data) // 2])
-    with pytest.raises(UserError, match=f"checkpoint {path} is missing or corrupt .*start a new one"):
+    with pytest.raises(UserError, match=f"checkpoint {path} is missing, corrupt or .*start a new one"):
         load_checkpoint(path)
 
 

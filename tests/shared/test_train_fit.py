@@ -1,6 +1,9 @@
 """fit: metrics rows, checkpoints, Ctrl-C, and resume that ends with the same weights."""
 
 import json
+import os
+import zipfile
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -8,13 +11,16 @@ import pytest
 
 from dldemo.shared.errors import UserError
 from dldemo.shared.train import (
+    RunDir,
     SeededBatches,
+    callbacks,
     create_run_dir,
     fit,
     load_checkpoint,
     open_run_dir,
     seed_everything,
 )
+from dldemo.shared.train.rundir import STATE_ENTRY
 
 EPOCHS, ITEMS, BATCH = 4, 36, 8  # 5 batches per epoch, the last one of 4 items
 STEPS = EPOCHS * 5
@@ -42,7 +48,12 @@ VAL = (np.eye(4, dtype="float32"), _W)
 def _model() -> keras.Model:
     seed_everything(0)
     model = keras.Sequential(
-        [keras.Input((4,)), keras.layers.Dense(8, activation="tanh"), keras.layers.Dense(1)]
+        [
+            keras.Input((4,)),
+            keras.layers.Dense(8, activation="tanh"),
+            keras.layers.Dropout(0.1),  # resume must restore its random state
+            keras.layers.Dense(1),
+        ]
     )
     schedule = keras.optimizers.schedules.ExponentialDecay(0.05, decay_steps=5, decay_rate=0.7)
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss="mse")
@@ -122,9 +133,10 @@ def test_ctrl_c_mid_epoch_saves_and_resume_finishes_the_run(straight, tmp_path, 
     weights, _, _ = straight
     run = create_run_dir("demo", {"seed": 1}, root=tmp_path)
 
-    history = _fit(_model(), run, callbacks=[InterruptAt(epoch=1, batch=2)])
+    with pytest.raises(KeyboardInterrupt):
+        _fit(_model(), run, callbacks=[InterruptAt(epoch=1, batch=2)])
 
-    assert [row["epoch"] for row in history] == [1]
+    assert [row["epoch"] for row in run.history()] == [1]
     out = capsys.readouterr().out.strip().splitlines()[-1]
     resume_hint = f"resume with: dldemo train demo --resume {run.path}"
     assert out == f"interrupted at epoch 2 step 3; checkpoint saved: {resume_hint}"
@@ -145,8 +157,9 @@ def _ctrl_c(*args, **kwargs):
 
 def test_ctrl_c_before_the_first_step_saves_nothing(tmp_path, capsys):
     run = create_run_dir("demo", {}, root=tmp_path)
-    history = _fit(_model(), run, callbacks=[keras.callbacks.LambdaCallback(on_train_batch_begin=_ctrl_c)])
-    assert history == []
+    with pytest.raises(KeyboardInterrupt):
+        _fit(_model(), run, callbacks=[keras.callbacks.LambdaCallback(on_train_batch_begin=_ctrl_c)])
+    assert run.history() == []
     assert not run.checkpoint_path.exists()
     assert capsys.readouterr().out.strip() == "interrupted before the first training step: nothing to save"
 
@@ -163,3 +176,106 @@ def test_resume_rejects_other_data_and_drops_rows_after_the_checkpoint(tmp_path)
     history = _fit(model, run, epochs=2, resume=True)
     assert [row["epoch"] for row in history] == [1, 2]
     assert history[1]["step"] == 10 and "loss" in history[1]
+
+
+class Killed(BaseException):
+    """A kill: no handler runs (fit only catches interrupts)."""
+
+
+def _kill_on_call(monkeypatch, owner, name: str, call: int, *, after: bool = False, counts=None) -> None:
+    """Make the ``call``-th call of ``owner.name`` (among those whose arguments ``counts``) die, before it
+    acts or just ``after``."""
+    original, calls = getattr(owner, name), []
+
+    def dying(*args, **kwargs):
+        if counts is not None and not counts(*args):
+            return original(*args, **kwargs)
+        calls.append(1)
+        if len(calls) == call and not after:
+            raise Killed
+        result = original(*args, **kwargs)
+        if len(calls) == call:
+            raise Killed
+        return result
+
+    monkeypatch.setattr(owner, name, dying)
+
+
+def _is_state(archive, name, *data) -> bool:
+    return name == STATE_ENTRY  # Keras writes the model with writestr too
+
+
+def _is_checkpoint(source, destination) -> bool:
+    return Path(destination).name == "checkpoint.keras"
+
+
+KILL_POINTS = {  # each at the end of epoch 2: (what dies, before or after it acts, which calls count)
+    "after best.keras, before the metrics row": ("save_model", True, None),
+    "after the metrics row, before the checkpoint": ("append_metrics", True, None),
+    "model saved, state not yet in the checkpoint": ("writestr", False, _is_state),
+    "checkpoint complete, before its rename": ("replace", False, _is_checkpoint),
+    "right after the checkpoint's rename": ("replace", True, _is_checkpoint),
+}
+
+
+@pytest.mark.parametrize("point", KILL_POINTS)
+def test_a_kill_anywhere_in_an_epochs_end_resumes_with_each_epoch_once(straight, tmp_path, monkeypatch,
+                                                                         point):  # fmt: skip
+    weights, history, _ = straight
+    name, after, counts = KILL_POINTS[point]
+    owners = {"save_model": callbacks, "append_metrics": RunDir, "writestr": zipfile.ZipFile, "replace": os}
+    owner = owners[name]
+    if name == "save_model":  # best.keras improves every epoch here, so call 2 is epoch 2's
+        assert history[1]["val_loss"] < history[0]["val_loss"]
+    run = create_run_dir("demo", {"seed": 1}, root=tmp_path)
+    _kill_on_call(monkeypatch, owner, name, 2, after=after, counts=counts)
+    with pytest.raises(Killed):
+        _fit(_model(), run)
+    monkeypatch.undo()
+    run.unlock()  # the killed process's lock goes with it
+
+    model, resumed = _resume(run)
+
+    assert [row["epoch"] for row in resumed] == [1, 2, 3, 4]
+    assert [row["loss"] for row in resumed] == pytest.approx([row["loss"] for row in history], rel=1e-5)
+    _assert_same_weights(model, weights)
+    assert not list(run.path.glob(".*partial*"))
+
+
+class InterruptAtEnd(keras.callbacks.Callback):
+    """Ctrl-C in epoch ``epoch``'s end: during its validation, or in an epoch-end callback (slow scores)."""
+
+    def __init__(self, epoch: int, where: str):
+        super().__init__()
+        self.epoch, self.where, self.current = epoch, where, None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.current = epoch
+
+    def on_test_batch_end(self, batch, logs=None):
+        if self.where == "validation" and self.current == self.epoch:
+            raise KeyboardInterrupt
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.where == "scores" and epoch == self.epoch:
+            raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("where", ["validation", "scores"])
+def test_ctrl_c_in_an_epochs_end_finishes_that_epoch_on_resume(straight, tmp_path, capsys, where):
+    weights, history, _ = straight
+    run = create_run_dir("demo", {"seed": 1}, root=tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        _fit(_model(), run, callbacks=[InterruptAtEnd(epoch=1, where=where)])
+    assert [row["epoch"] for row in run.history()] == [1]
+    assert capsys.readouterr().out.strip().splitlines()[-1].startswith("interrupted at epoch 2 step 5;")
+    assert (run.state()["epoch"], run.state()["epoch_step"]) == (1, 5)
+
+    model, resumed = _resume(run)
+
+    assert [row["epoch"] for row in resumed] == [1, 2, 3, 4]
+    for got, wanted in zip(resumed, history, strict=True):
+        assert got["loss"] == pytest.approx(wanted["loss"], rel=1e-5)
+        assert got["val_loss"] == pytest.approx(wanted["val_loss"], rel=1e-5)
+    _assert_same_weights(model, weights)
+    assert run.state()["best_epoch"] == min(history, key=lambda row: row["val_loss"])["epoch"]

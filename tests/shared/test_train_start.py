@@ -1,12 +1,14 @@
 """start_run: a new run's config from a preset, seeding, no folder before create(), resume and extend."""
 
 import json
+import zipfile
 from dataclasses import dataclass, field
 
 import keras
 import numpy as np
 
 from dldemo.shared.train import ValidationScores, start_run
+from dldemo.shared.train.rundir import STATE_ENTRY
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,9 @@ def test_the_seed_fixes_weight_initialisation(tmp_path):
 def test_resume_reopens_the_run_and_only_extends_what_it_is_told(tmp_path):
     first = start_run("demo", presets=PRESETS, preset="tiny", seed=4, run_dir=str(tmp_path / "run"))
     run = first.create()
-    (run.path / "checkpoint.keras").write_bytes(b"")
-    (run.path / "state.json").write_text("{}")
+    with zipfile.ZipFile(run.checkpoint_path, "w") as archive:  # a stub holding the training state
+        archive.writestr(STATE_ENTRY, "{}")
+    run.unlock()
     resumed = start_run(
         "demo",
         presets=PRESETS,
