@@ -101,7 +101,7 @@ def scorable(images: Iterable[np.ndarray]) -> tuple[list[np.ndarray], dict[str, 
     colour = keep_colour_images(photos)
     if not colour:
         raise UserError(
-            f"nothing to score: all {len(photos)} photos are black-and-white (mean chroma under "
+            f"nothing to score: the {len(photos)} photo(s) are all black-and-white (mean chroma under "
             f"{MIN_CHROMA:g}) and colorize is scored on colour photos only: pass colour photos"
         )
     counts = {

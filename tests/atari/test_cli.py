@@ -1,6 +1,7 @@
 """The atari app through the CLI: run and record write decodable videos; user errors are one line."""
 
 import json
+import zipfile
 
 import pytest
 
@@ -61,6 +62,40 @@ def test_weights_of_another_app_are_refused(tmp_path, capsys):
 
     assert dldemo("eval", "atari", "--weights", ASSETS_DIR / "colorize" / "colorizer.keras") == 2
     assert "not an Atari agent" in capsys.readouterr().err
+
+
+DEEP_JSON = "[" * 100_000  # json.loads raises RecursionError on it
+
+
+def saved_agent(tmp_path, config_json: str | None = None):
+    """A 6-action Q-network saved as agent.keras, with its internal config.json replaced if given."""
+    build_q_network(6, width=16).save(tmp_path / "saved.keras")
+    path = tmp_path / "agent.keras"
+    with zipfile.ZipFile(tmp_path / "saved.keras") as saved, zipfile.ZipFile(path, "w") as agent:
+        for item in saved.infolist():
+            replace = item.filename == "config.json" and config_json is not None
+            agent.writestr(item, config_json if replace else saved.read(item))
+    return path
+
+
+def one_line_error(capsys, *args) -> str:
+    assert dldemo(*args) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    return err
+
+
+def test_unreadable_settings_beside_an_agent_are_a_one_line_error(tmp_path, capsys):
+    path = saved_agent(tmp_path)
+    (tmp_path / "agent.json").write_text(DEEP_JSON)
+    err = one_line_error(capsys, "eval", "atari", "--weights", path, "--episodes", 1)
+    assert f"{tmp_path / 'agent.json'} is unreadable" in err
+
+
+def test_an_agent_with_a_crafted_config_is_a_one_line_error(tmp_path, capsys):
+    path = saved_agent(tmp_path, DEEP_JSON)
+    err = one_line_error(capsys, "eval", "atari", "--weights", path, "--episodes", 1)
+    assert f"could not load {path}" in err
 
 
 def test_no_shipped_agent_for_a_game_says_how_to_train_one(capsys):

@@ -1,6 +1,10 @@
 """A training run: Ctrl-C saves a checkpoint, --resume restores it exactly and finishes the run."""
 
 import json
+import signal
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pytest
@@ -64,3 +68,24 @@ def test_a_corrupt_checkpoint_is_a_clear_error(tmp_path):
     (run_dir / "checkpoint.keras").write_bytes(b"not a zip file")
     with pytest.raises(UserError, match="corrupt"):
         training.prepare(resume=str(run_dir))
+
+
+def test_ctrl_c_stops_the_cli_training_after_an_iteration_with_a_checkpoint(tmp_path):
+    """On JAX a KeyboardInterrupt used to be lost inside an array conversion, and training went on."""
+    run_dir = tmp_path / "run"
+    command = "from dldemo.shared.cli import main; main()"
+    child = subprocess.Popen(
+        [sys.executable, "-c", command, "train", "atari", "--preset", "tiny", "--steps", "10000000",
+         "--threads", "1", "--run-dir", str(run_dir)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert child.stdout.readline().startswith("training pqn on pong")
+        time.sleep(3)  # a few iterations in
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=60)
+    finally:
+        child.kill()
+    assert child.returncode == 130, err
+    assert f"checkpoint saved: resume with: dldemo train atari --resume {run_dir}" in out
+    assert RunDir(run_dir).state()["step"] > 0

@@ -1,10 +1,15 @@
 """The colorize app through the CLI: tiny train -> eval -> run -> record, resume, and user errors."""
 
 import json
+import shutil
 
+import cv2
 import keras
+import numpy as np
 import pytest
 
+from dldemo.apps.colorize.evaluate import greyed
+from dldemo.shared.data import read_image
 from dldemo.shared.live import read_video_frames
 from tests.cli import dldemo
 
@@ -32,6 +37,54 @@ def test_eval_prints_json_metrics_last(trained_run, photo_folder, capsys):
     for key in ("psnr", "psnr_gray", "ssim", "colorfulness_ratio"):
         assert isinstance(metrics[key], float)
     assert 10 < metrics["psnr_gray"] < 50 and 0 < metrics["ssim"] <= 1
+
+
+def write_rgb(path, rgb: np.ndarray):
+    cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    return path
+
+
+def eval_json(trained_run, folder, capsys) -> dict:
+    assert dldemo("eval", "colorize", "--data", folder, "--weights", trained_run, "--json") == 0
+    out = capsys.readouterr().out
+    assert "NaN" not in out and "Infinity" not in out
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_eval_drops_black_and_white_photos_and_says_how_many(trained_run, photo_folder, tmp_path, capsys):
+    photo = read_image(photo_folder / "photo01.png")
+    write_rgb(tmp_path / "colour.png", photo)
+    write_rgb(tmp_path / "grey.png", greyed(photo))
+    metrics = eval_json(trained_run, tmp_path, capsys)
+    assert metrics["images"] == 1 and metrics["dropped_grey"] == 1
+    assert 10 < metrics["psnr_gray"] < 50
+    (tmp_path / "colour.png").unlink()
+    assert dldemo("eval", "colorize", "--data", tmp_path, "--weights", trained_run) == 2
+    err = capsys.readouterr().err
+    assert "all black-and-white" in err and len(err.strip().splitlines()) == 1
+
+
+def test_eval_of_a_one_pixel_photo_has_no_ssim_and_no_nan(trained_run, tmp_path, capsys):
+    write_rgb(tmp_path / "pixel.png", np.array([[[200, 40, 30]]], np.uint8))
+    metrics = eval_json(trained_run, tmp_path, capsys)
+    assert metrics["images"] == 1 and metrics["ssim"] is None and metrics["ssim_skipped"] == 1
+    assert 0 < metrics["psnr"] <= 100 and 0 < metrics["psnr_gray"] <= 100
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [("w.json", '{"temperature": "hot"}'), ("w.json", '{"temperature": 0}'), ("config.json", "[" * 100_000)],
+)
+def test_bad_settings_beside_the_weights_are_a_one_line_error(
+    trained_run, photo_folder, tmp_path, capsys, name, text
+):
+    weights = tmp_path / "w.keras"
+    shutil.copy(trained_run / "best.keras", weights)
+    (tmp_path / name).write_text(text)
+    args = ["--source", photo_folder / "photo00.png", "--output", tmp_path / "out.mp4", "--max-frames", 1]
+    assert dldemo("run", "colorize", "--weights", weights, *args) == 2
+    err = capsys.readouterr().err
+    assert str(tmp_path / name) in err and len(err.strip().splitlines()) == 1
 
 
 def test_run_writes_a_decodable_video_of_the_requested_length(trained_run, photo_folder, tmp_path, capsys):

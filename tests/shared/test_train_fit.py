@@ -2,6 +2,9 @@
 
 import json
 import os
+import signal
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -279,3 +282,25 @@ def test_ctrl_c_in_an_epochs_end_finishes_that_epoch_on_resume(straight, tmp_pat
         assert got["val_loss"] == pytest.approx(wanted["val_loss"], rel=1e-5)
     _assert_same_weights(model, weights)
     assert run.state()["best_epoch"] == min(history, key=lambda row: row["val_loss"])["epoch"]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_or_sigterm_stops_a_training_process_with_a_checkpoint(tmp_path, signum):
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tests.shared.fit_child", str(tmp_path / "run")],
+        cwd=Path(__file__).parents[2],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout.readline().strip() == "stepping"
+        child.send_signal(signum)
+        out, err = child.communicate(timeout=60)
+    finally:
+        child.kill()
+    assert child.returncode == 128 + signum, err
+    assert "stopping after this step and saving a checkpoint" in err
+    assert f"checkpoint saved: resume with: dldemo train demo --resume {tmp_path / 'run'}" in out
+    state = RunDir(tmp_path / "run").state()
+    assert state["interrupted"] and state["step"] >= 1
