@@ -101,8 +101,8 @@ def scorable(images: Iterable[np.ndarray]) -> tuple[list[np.ndarray], dict[str, 
     colour = keep_colour_images(photos)
     if not colour:
         raise UserError(
-            f"nothing to score: the {len(photos)} photo(s) are all black-and-white (mean chroma under "
-            f"{MIN_CHROMA:g}) and colorize is scored on colour photos only: pass colour photos"
+            f"no colour photo to score among {len(photos)} (black-and-white ones, of mean chroma under "
+            f"{MIN_CHROMA:g}, are dropped as in training): pass colour photos"
         )
     counts = {
         "dropped_grey": len(photos) - len(colour),

@@ -72,6 +72,9 @@ class RecordCallback(keras.callbacks.Callback):
             self._record(epoch + 1, logs)
 
     def on_train_end(self, logs: Mapping[str, float] | None = None) -> None:
+        """Close the video (also after an interrupt: ``fit`` calls this then) and draw the curve."""
+        if self.recorder is None:
+            return
         video = self.recorder.close()
         curve = plot_learning_curve(self.history, self.curve_path, title=self.output.stem)
         print(f"wrote {video} ({self.recorder.frames_written} frames) and {curve}")

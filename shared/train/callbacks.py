@@ -85,7 +85,7 @@ class RunRecorder(keras.callbacks.Callback):
         self.saved_at: tuple[int, int] | None = (self.epoch, state["epoch_step"]) if state else None
         self._carried_seconds = state.get("epoch_seconds", 0.0)  # the interrupted epoch's time so far
         self._epoch_start_step = 0
-        self._batch_logs: Mapping = {}
+        self._batch_logs: tuple[int, Mapping] = (0, {})  # (batches done in the epoch, their means)
         self._t0 = self._last_save = time.perf_counter()
         self.stepped = False
 
@@ -105,7 +105,7 @@ class RunRecorder(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         self.stepped = True
-        self._batch_logs = logs or {}
+        self._batch_logs = (self.train.skipped + batch + 1, logs or {})
         if time.perf_counter() - self._last_save >= self.checkpoint_seconds:
             sync_weights(self.model)
             self.save(*self.position())
@@ -137,6 +137,15 @@ class RunRecorder(keras.callbacks.Callback):
             return self.saved_at
         return self.epoch, global_step(self.model) - self._epoch_start_step
 
+    def _means(self, epoch_step: int) -> dict[str, float]:
+        """The training means over the first ``epoch_step`` batches of the epoch: from the last batch's
+        logs, or from the model's metrics when that batch's logs never reached this callback (an
+        interrupt raised before it; validation, which resets the metrics, had not started then)."""
+        if not epoch_step:
+            return {}
+        logged, logs = self._batch_logs
+        return _floats(logs if logged == epoch_step else self.model.get_metrics_result())
+
     def save(self, epoch: int, epoch_step: int, *, interrupted: bool = False) -> None:
         """Checkpoint the model with the state of ``epoch_step`` batches into epoch ``epoch`` (0-based)."""
         state = {
@@ -151,8 +160,8 @@ class RunRecorder(keras.callbacks.Callback):
             "best_epoch": self.best_epoch,
             "interrupted": interrupted,
             "epoch_seconds": round(self.seconds(), 3) if epoch_step else 0.0,
-            # the running means of the epoch's batches: what a resume that finishes the epoch records
-            "epoch_logs": _floats(self._batch_logs) if epoch_step == self.train.batches_per_epoch else {},
+            # the means over the epoch's batches so far: a resume carries them into the epoch's row
+            "epoch_logs": self._means(epoch_step),
             "random_states": random_states(self.model),
         }
         save_checkpoint(self.model, self.run_dir.checkpoint_path, state)
@@ -170,6 +179,22 @@ class StopOnSignal(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         check_interrupt()
+
+
+class CarryEpochLogs(keras.callbacks.Callback):
+    """The training means of an epoch resumed after ``batches`` batches cover the whole epoch: the means
+    saved at the interrupt (``logs``) and those of the resumed part, weighted by their items (as Keras
+    weighs its running means). It must come first among the callbacks, which all share the epoch's logs."""
+
+    def __init__(self, logs: Mapping[str, float], batches: int, train: SeededBatches):
+        super().__init__()
+        items = min(train.batches_per_epoch * train.batch_size, train.num_items())
+        self.logs, self.share = dict(logs), batches * train.batch_size / items
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        for name, before in self.logs.items():
+            if logs is not None and name in logs:
+                logs[name] = self.share * before + (1 - self.share) * float(logs[name])
 
 
 class FinishEpoch(keras.callbacks.Callback):

@@ -9,6 +9,7 @@ import keras
 from dldemo.shared.errors import UserError
 from dldemo.shared.train.averaging import EpochAverage, save_averaged_model
 from dldemo.shared.train.callbacks import (
+    CarryEpochLogs,
     FinishEpoch,
     RunRecorder,
     StopOnSignal,
@@ -74,12 +75,13 @@ def _fit(model, train, epochs, run_dir, val, callbacks, monitor, mode, resume, a
     def run(first: int, last: int, skip: int, *extra: keras.callbacks.Callback) -> None:
         train.set_epoch(first)
         train.skip(skip)
+        carry = [CarryEpochLogs(state["epoch_logs"], skip, train)] if skip else []
         model.fit(
             train,
             epochs=last,
             initial_epoch=first,
             validation_data=val,
-            callbacks=[SyncEpoch(train), *epoch_end, *extra],
+            callbacks=[SyncEpoch(train), *carry, *epoch_end, *extra],
             shuffle=False,  # the batch order comes from `train`
             verbose=verbose,
         )

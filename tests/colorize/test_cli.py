@@ -61,7 +61,7 @@ def test_eval_drops_black_and_white_photos_and_says_how_many(trained_run, photo_
     (tmp_path / "colour.png").unlink()
     assert dldemo("eval", "colorize", "--data", tmp_path, "--weights", trained_run) == 2
     err = capsys.readouterr().err
-    assert "all black-and-white" in err and len(err.strip().splitlines()) == 1
+    assert "no colour photo to score among 1" in err and len(err.strip().splitlines()) == 1
 
 
 def test_eval_of_a_one_pixel_photo_has_no_ssim_and_no_nan(trained_run, tmp_path, capsys):

@@ -86,7 +86,7 @@ def test_evaluation_drops_black_and_white_photos_and_counts_them():
     metrics = evaluate(Echo(), [grey, colour])
     assert metrics["images"] == 1 and metrics["dropped_grey"] == 1
     assert metrics["psnr_gray"] == pytest.approx(psnr(colour, greyed(colour)))
-    with pytest.raises(UserError, match="all black-and-white"):
+    with pytest.raises(UserError, match="no colour photo to score among 1"):
         evaluate(Echo(), [grey])
 
 

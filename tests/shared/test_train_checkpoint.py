@@ -1,6 +1,7 @@
 """Checkpoints: optimizer state survives, writes are atomic, broken files give a UserError."""
 
 import os
+import zipfile
 
 import keras
 import numpy as np
@@ -67,3 +68,18 @@ def test_corrupt_checkpoint_is_a_user_error_naming_the_file(tmp_path, damage):
 def test_missing_checkpoint_is_a_user_error(tmp_path):
     with pytest.raises(UserError, match="missing or corrupt"):
         load_checkpoint(tmp_path / "checkpoint.keras")
+
+
+def test_a_checkpoint_naming_an_unknown_class_is_one_short_line(tmp_path):
+    """E.g. another app's checkpoint: Keras' TypeError quotes the whole config (300 KB for translate)."""
+    path = tmp_path / "checkpoint.keras"
+    save_checkpoint(_trained_model(steps=1), path, {})
+    with zipfile.ZipFile(path) as archive:
+        entries = {name: archive.read(name) for name in archive.namelist()}
+    entries["config.json"] = entries["config.json"].replace(b'"Dense"', b'"TranslatorDecoder"')
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    with pytest.raises(UserError, match="missing, corrupt or another app's") as error:
+        load_checkpoint(path)
+    assert "\n" not in str(error.value) and len(str(error.value)) < 400

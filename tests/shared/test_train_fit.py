@@ -133,7 +133,7 @@ def test_resume_at_an_epoch_boundary_gives_the_same_weights(straight, tmp_path):
 
 
 def test_ctrl_c_mid_epoch_saves_and_resume_finishes_the_run(straight, tmp_path, capsys):
-    weights, _, _ = straight
+    weights, history, _ = straight
     run = create_run_dir("demo", {"seed": 1}, root=tmp_path)
 
     with pytest.raises(KeyboardInterrupt):
@@ -151,6 +151,7 @@ def test_ctrl_c_mid_epoch_saves_and_resume_finishes_the_run(straight, tmp_path, 
     assert int(model.optimizer.iterations) == STEPS
     assert [row["epoch"] for row in resumed] == [1, 2, 3, 4]
     assert [row["step"] for row in resumed] == [5, 10, 15, 20]
+    assert [row["loss"] for row in resumed] == pytest.approx([row["loss"] for row in history], rel=1e-5)
     _assert_same_weights(model, weights)
 
 
@@ -304,3 +305,16 @@ def test_ctrl_c_or_sigterm_stops_a_training_process_with_a_checkpoint(tmp_path, 
     assert f"checkpoint saved: resume with: dldemo train demo --resume {tmp_path / 'run'}" in out
     state = RunDir(tmp_path / "run").state()
     assert state["interrupted"] and state["step"] >= 1
+
+
+def test_an_interrupted_recording_keeps_its_video(tmp_path):
+    from dldemo.shared.live import read_video_frames
+    from dldemo.shared.record import RecordCallback
+
+    run = create_run_dir("demo", {"seed": 1}, root=tmp_path)
+    video = tmp_path / "train.mp4"
+    blank = np.zeros((64, 64, 3), np.uint8)
+    record = RecordCallback(lambda model: blank, video, caption=lambda *_: "", hold=1)
+    with pytest.raises(KeyboardInterrupt):
+        _fit(_model(), run, callbacks=[record, InterruptAt(epoch=2, batch=1)])
+    assert len(read_video_frames(video)) == 1 + 2  # before training, then epochs 1 and 2

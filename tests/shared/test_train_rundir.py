@@ -101,3 +101,14 @@ def test_open_rejects_missing_folder_and_missing_checkpoint(tmp_path):
     run = create_run_dir("demo", {}, root=tmp_path)
     with pytest.raises(UserError, match="no checkpoint"):
         open_run_dir(run.path, app="demo")
+
+
+def test_locking_removes_what_a_killed_save_left(tmp_path):
+    run = create_run_dir("demo", {}, root=tmp_path)
+    run.unlock()
+    leftovers = [run.path / ".checkpoint.x1.partial.keras", run.path / ".metrics.x2.partial.jsonl"]
+    for path in leftovers:
+        path.write_bytes(b"half")
+    (run.path / ".keep").write_bytes(b"the user's")
+    run.lock()
+    assert not any(path.exists() for path in leftovers) and (run.path / ".keep").exists()
