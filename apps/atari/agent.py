@@ -6,10 +6,10 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from dldemo.apps.atari.envs import EnvSettings
-from dldemo.apps.atari.games import action_names, resolve_game
+from dldemo.apps.atari.games import action_names, all_games, resolve_game
 from dldemo.assets import ASSETS_DIR
 from dldemo.shared.errors import UserError
-from dldemo.shared.models.loading import load_preset
+from dldemo.shared.models.loading import LoadedModel, load_preset
 
 SHIPPED_DIR = ASSETS_DIR / "atari"  # <game>.keras, with the run's config as <game>.json beside it
 
@@ -39,7 +39,9 @@ class Agent:
             )
         loaded = load_preset(weights, app="atari", model_name=MODEL_NAME, custom_objects=custom_objects(),
                              what="an Atari agent", shipped=shipped)  # fmt: skip
-        trained_on = loaded.settings.get("game")
+        trained_on = loaded.setting("game", str)
+        if trained_on is not None and trained_on not in all_games():
+            raise loaded.bad_setting("game", trained_on, "an ALE game id such as 'pong'")
         game = requested or trained_on or target
         outputs, actions = loaded.model.output_shape[-1], len(action_names(game))
         if outputs != actions:
@@ -52,9 +54,18 @@ class Agent:
             raise UserError(
                 f"{loaded.path} was trained on {trained_on}, not {game}: pass --game {trained_on}"
             )
-        known = {f.name for f in fields(EnvSettings)}
-        settings = EnvSettings(**{k: v for k, v in loaded.settings.get("env", {}).items() if k in known})
-        return cls(loaded.model, game, settings, loaded.path)
+        return cls(loaded.model, game, saved_env_settings(loaded), loaded.path)
+
+
+def saved_env_settings(loaded: LoadedModel) -> EnvSettings:
+    """The emulator settings saved with an agent ("env"; defaults where absent), each of its field's type."""
+
+    def kind(default: object) -> type | tuple[type, ...]:
+        return (int, float) if isinstance(default, float) else type(default)
+
+    return EnvSettings(
+        **{f.name: loaded.setting(f"env.{f.name}", kind(f.default), f.default) for f in fields(EnvSettings)}
+    )
 
 
 def shipped_games() -> list[str]:

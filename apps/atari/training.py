@@ -136,8 +136,11 @@ def prepare(
             model, learning_rate=recipe.learning_rate, loss="mse" if recipe.algo == "pqn" else "huber"
         )
         state = TrainState()
-    return Session(start.create(), config["game"], recipe, EnvSettings(**config["env"]), make_learner(model),
-                   start.seed, state)  # fmt: skip
+    try:
+        game, env = config["game"], EnvSettings(**config["env"])
+    except (KeyError, TypeError) as error:  # only a resumed run's config.json can be off
+        raise start.bad_config(f"no usable game or env settings ({error!r})") from None
+    return Session(start.create(), game, recipe, env, make_learner(model), start.seed, state)
 
 
 def make_agent(session: Session, games: VectorGames, rng: np.random.Generator) -> LearningAgent:

@@ -8,7 +8,7 @@ import keras
 import numpy as np
 
 from dldemo.apps.colorize.data import WORKING_SIDE, ab_prior, keep_colour_images, make_batch
-from dldemo.apps.colorize.evaluate import evaluate, greyed
+from dldemo.apps.colorize.evaluate import evaluate, greyed, scorable
 from dldemo.apps.colorize.losses import rebalanced_cross_entropy
 from dldemo.apps.colorize.model import build_colorizer
 from dldemo.apps.colorize.predict import Colorizer
@@ -84,7 +84,7 @@ def prepare(
     train_images = keep_colour_images(photos)
     if not train_images:
         raise UserError("no colour photos left to train on (all were black-and-white or sepia)")
-    val_images = load_images(val_paths[: recipe.val_images])
+    val_images, _ = scorable(load_images(val_paths[: recipe.val_images]))  # colour photos, or a UserError
     quantizer = None
     if config["loss"] == "classification":
         quantizer = ABQuantizer.create(ab_prior(train_images, ABQuantizer.create()), recipe.rebalance)
@@ -130,7 +130,8 @@ def train(session: Session, callbacks=()) -> list[dict]:
 def validation_scores(model: keras.Model, images: list[np.ndarray]) -> dict[str, float]:
     """What every epoch logs about the validation photos (as val_psnr, val_psnr_gray, ...)."""
     metrics = evaluate(Colorizer(model), images)
-    return {key: metrics[key] for key in ("psnr", "psnr_gray", "ssim", "colorfulness_ratio")}
+    keys = ("psnr", "psnr_gray", "ssim", "colorfulness_ratio")
+    return {key: metrics[key] for key in keys if metrics[key] is not None}  # no SSIM if all are under 7 px
 
 
 def render_panel(images: list[np.ndarray], side: int = 160):

@@ -182,8 +182,11 @@ def open_run_dir(path: str | Path, *, app: str) -> RunDir:
             f"--run-dir {run.path}"
         )
     run.lock()
-    if run.state() is None:
-        raise UserError(f"{run.checkpoint_path} holds no training state: start a new run")
+    try:
+        run.state()  # readable, or a UserError
+    except UserError:
+        run.unlock()
+        raise
     return run
 
 

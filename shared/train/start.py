@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import keras
 
+from dldemo.shared.errors import UserError
 from dldemo.shared.train.checkpoint import load_checkpoint
 from dldemo.shared.train.distribute import prepare_devices
 from dldemo.shared.train.rundir import RunDir, create_run_dir, open_run_dir
@@ -41,9 +42,18 @@ class RunStart:
         JSON gives lists where the recipe had tuples: they become tuples again, so the recipe equals the
         preset it came from."""
         fields = {k: tuple(v) if isinstance(v, list) else v for k, v in self.config["recipe"].items()}
-        for name, field_type in nested.items():
-            fields[name] = field_type(**fields[name])
-        return recipe_type(**fields)
+        try:
+            for name, field_type in nested.items():
+                fields[name] = field_type(**fields[name])
+            return recipe_type(**fields)
+        except (KeyError, TypeError) as error:  # only a resumed run's config.json can be off
+            raise self.bad_config(f"a recipe this version cannot read ({error})") from None
+
+    def bad_config(self, problem: str) -> UserError:
+        """The error for a resumed run whose config.json has ``problem`` (the run is unlocked: it will not
+        train)."""
+        self.run.unlock()
+        return UserError(f"{self.run.config_path} has {problem}: restore it or start a new run")
 
     def prepare_devices(self, batch_size: int) -> int:
         """Precision policy and data parallelism for this run (as it was first started)."""
@@ -80,6 +90,8 @@ def start_run(
     if resume:
         run = open_run_dir(resume, app=app)
         config = run.config()
+        if not isinstance(config.get("recipe"), dict) or not isinstance(config.get("seed"), int):
+            raise RunStart(app, config, run, resumed=True).bad_config("no recipe or no seed")
         config["recipe"].update({k: v for k, v in (extend or {}).items() if v is not None})
     else:
         recipe = replace(presets[preset], **{k: v for k, v in (overrides or {}).items() if v is not None})

@@ -98,6 +98,30 @@ def test_an_agent_with_a_crafted_config_is_a_one_line_error(tmp_path, capsys):
     assert f"could not load {path}" in err
 
 
+@pytest.mark.parametrize(
+    ("settings", "complaint"),
+    [
+        ({"env": [1, 2]}, "env=[1, 2], not dict"),
+        ({"game": 5}, "game=5, not str"),
+        ({"game": "pongg"}, "game='pongg', not an ALE game id"),
+        ({"env": {"sticky": "x"}}, "env.sticky='x', not int or float"),
+        ({"env": {"noop_max": True}}, "env.noop_max=True, not int"),
+    ],
+)
+def test_settings_of_the_wrong_shape_are_a_one_line_error(tmp_path, capsys, settings, complaint):
+    path = saved_agent(tmp_path)
+    (tmp_path / "agent.json").write_text(json.dumps(settings))
+    err = one_line_error(capsys, "eval", "atari", "--weights", path, "--episodes", 1)
+    assert f"{tmp_path / 'agent.json'} has {complaint}" in err
+
+
+def test_settings_missing_the_game_and_actions_still_play(tmp_path, capsys):
+    path = saved_agent(tmp_path)
+    (tmp_path / "agent.json").write_text(json.dumps({"env": {"sticky": 0}}))
+    assert dldemo("eval", "atari", "--weights", path, "--episodes", 1, "--epsilon", 1.0) == 0
+    assert "pong: mean return" in capsys.readouterr().out
+
+
 def test_no_shipped_agent_for_a_game_says_how_to_train_one(capsys):
     assert dldemo("eval", "atari", "--game", "breakout") == 2
     assert "dldemo train atari --game breakout" in capsys.readouterr().err

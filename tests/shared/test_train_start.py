@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 
 import keras
 import numpy as np
+import pytest
 
+from dldemo.shared.errors import UserError
 from dldemo.shared.train import ValidationScores, start_run
 from dldemo.shared.train.rundir import STATE_ENTRY
 
@@ -98,3 +100,19 @@ def test_validation_scores_enter_the_epoch_logs(tmp_path):
     )
     assert calls == [True, True]
     assert history.history["val_bleu"] == [12.5, 12.5] and history.history["val_chrf"] == [40.0, 40.0]
+
+
+def test_resuming_a_run_whose_config_was_damaged_is_one_line(tmp_path):
+    run = start_run("demo", presets=PRESETS, preset="tiny", seed=4, run_dir=str(tmp_path / "run")).create()
+    with zipfile.ZipFile(run.checkpoint_path, "w") as archive:
+        archive.writestr(STATE_ENTRY, "{}")
+    run.unlock()
+    config = json.loads(run.config_path.read_text())
+    damages = [
+        ({"recipe": None}, "has no recipe or no seed"),
+        ({"recipe": {"epochs": 1, "dropout": 0.5}}, "has a recipe this version cannot read"),
+    ]
+    for damage, message in damages:
+        run.config_path.write_text(json.dumps({**config, **damage}))
+        with pytest.raises(UserError, match=message):
+            start_run("demo", presets=PRESETS, resume=str(run.path)).recipe(Recipe, shape=Shape)
