@@ -6,6 +6,7 @@ import numpy as np
 
 from dldemo.apps.atari.envs import EnvSettings, VectorGames
 from dldemo.apps.atari.policy import epsilon_greedy
+from dldemo.shared.progress import Progress
 
 EVAL_EPSILON = 0.01  # as in most DQN papers' evaluations; 0 can loop forever in some games
 MAX_ENVS = 16
@@ -31,6 +32,7 @@ def evaluate(
     rng = np.random.default_rng(seed)
     returns: list[list[float]] = [[] for _ in range(num_envs)]
     lengths: list[int] = []
+    bar = Progress(episodes, label=f"atari: playing {game}", unit="game")
     try:
         while any(len(r) < q for r, q in zip(returns, quota, strict=True)):
             q_values = np.asarray(model.predict_on_batch(games.observations))
@@ -39,8 +41,10 @@ def evaluate(
                 if len(returns[env]) < quota[env]:
                     returns[env].append(episode_return)
                     lengths.append(length)
+                    bar.update()
     finally:
         games.close()
+        bar.close()
     scores = np.array([r for per_env in returns for r in per_env])
     return {
         "game": game,

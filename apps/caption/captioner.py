@@ -18,6 +18,7 @@ from dldemo.apps.caption.model import MODEL_NAME, custom_objects, inference_mode
 from dldemo.apps.caption.recipes import BEAM, LENGTH_PENALTY
 from dldemo.shared.models.decoding import Hypotheses, beam_search, greedy_decode
 from dldemo.shared.models.loading import load_preset
+from dldemo.shared.progress import Progress
 
 MAX_WORDS = 20  # longest caption produced
 NEVER_SAID = [PAD, BOS, UNK]  # ids a caption never contains (a rare word is better left out)
@@ -96,8 +97,10 @@ class Captioner:
     def caption_features(self, features: np.ndarray, **decoding) -> list[Caption]:
         """Captions of feature grids (N, L, C), decoded ``DECODE_BATCH`` photos at a time."""
         captions = []
+        bar = Progress(len(features), label="captioning", unit="photo")
         for start in range(0, len(features), DECODE_BATCH):
             hypotheses = self.decode(features[start : start + DECODE_BATCH], **decoding)
+            bar.update(len(hypotheses.tokens))
             ranked = hypotheses.alternatives or [[] for _ in hypotheses.tokens]
             for tokens, score, attention, others in zip(
                 hypotheses.tokens, hypotheses.scores, hypotheses.attention, ranked, strict=True
@@ -110,6 +113,7 @@ class Captioner:
                         alternatives=[(" ".join(self.vocabulary.decode(ids)), s) for ids, s in others],
                     )
                 )
+        bar.close()
         return captions
 
     def caption(self, images: list[np.ndarray], **decoding) -> list[Caption]:

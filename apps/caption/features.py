@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,6 +16,7 @@ import cv2
 import numpy as np
 
 from dldemo.shared.data.images import read_image
+from dldemo.shared.progress import Progress
 from dldemo.shared.train.checkpoint import atomic_path
 
 ENCODE_BATCH = 32
@@ -61,28 +60,15 @@ def cached_features(cnn, encoder: str, grid: int, paths: Sequence[Path], what: s
     if path.is_file():
         return np.load(path, allow_pickle=False)
     features = None
-    started = last = time.monotonic()
-    for start in range(0, len(paths), ENCODE_BATCH):
-        chunk = paths[start : start + ENCODE_BATCH]
-        grids = encode_images(cnn, [read_image(p) for p in chunk]).astype(np.float16)
-        if features is None:
-            features = np.empty((len(paths), *grids.shape[1:]), np.float16)
-        features[start : start + len(chunk)] = grids
-        last = _progress(what, start + len(chunk), len(paths), started, last)
+    with Progress(len(paths), label=f"caption: encoding {what}", unit="photo") as bar:
+        for start in range(0, len(paths), ENCODE_BATCH):
+            chunk = paths[start : start + ENCODE_BATCH]
+            grids = encode_images(cnn, [read_image(p) for p in chunk]).astype(np.float16)
+            if features is None:
+                features = np.empty((len(paths), *grids.shape[1:]), np.float16)
+            features[start : start + len(chunk)] = grids
+            bar.update(len(chunk))
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp, open(tmp, "wb") as f:
         np.save(f, features, allow_pickle=False)
     return features
-
-
-def _progress(what: str, done: int, total: int, started: float, last: float) -> float:
-    """A self-overwriting line on a terminal, else a line every 30 s and at the end."""
-    now = time.monotonic()
-    tty = sys.stdout.isatty()
-    if not (tty or now - last >= 30 or done == total):
-        return last
-    rate = done / max(now - started, 1e-9)
-    eta = (total - done) / rate if rate else 0.0
-    line = f"caption: encoding {what}: {done}/{total} photos, {rate:.0f} photos/s, ETA {eta:.0f} s"
-    print(f"\r{line}" if tty else line, end="\n" if done == total or not tty else "", flush=True)
-    return now

@@ -99,7 +99,7 @@ def run_caption(
         if caption is not None and live.word is not None and live.word < len(caption.attention):
             shown = overlay(frame, caption.attention[live.word])
         picture = np.vstack([shown, caption_strip(caption, frame.shape[1])])
-        return picture, [f"caption {live.latency_ms:.0f} ms, beam {beam}", "w: where each word looked"]
+        return picture, [f"caption {live.latency_ms:.0f} ms, beam {beam}"]
 
     try:
         return run_live(
@@ -109,6 +109,7 @@ def run_caption(
             output=output,
             max_frames=max_frames,
             keys={"w": live.next_word},
+            key_help={"w": "where each word looked"},
         )
     finally:
         live.close()

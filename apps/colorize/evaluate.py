@@ -20,6 +20,7 @@ from dldemo.apps.colorize.metrics import colorfulness, psnr, ssim, ssim_fits, su
 from dldemo.apps.colorize.quantize import annealed_mean, gamut_bins
 from dldemo.shared.data import dataset_path, fit_long_side, list_images
 from dldemo.shared.errors import UserError
+from dldemo.shared.progress import progress
 from dldemo.shared.report import format_value
 
 MAX_SCORING_SIDE = 2048  # px: larger photos are scored downscaled to this long side (about 1 GB at most)
@@ -130,7 +131,7 @@ def sweep_temperatures(colorizer, images: Iterable[np.ndarray], temperatures: li
     photos, counts = scorable(images)
     centres = gamut_bins()
     rows: dict[float, list[dict[str, float | None]]] = {t: [] for t in temperatures}
-    for image in photos:
+    for image in progress(photos, label="colorize: scoring", unit="photo"):
         logits = colorizer.predict_logits(image)
         lightness = rgb_to_lab(image)[..., 0]
         for temperature in temperatures:
@@ -142,4 +143,6 @@ def sweep_temperatures(colorizer, images: Iterable[np.ndarray], temperatures: li
 def evaluate(colorizer, images: Iterable[np.ndarray]) -> dict[str, float | int | None]:
     """Dataset metrics of a Colorizer over the colour photos among ``images`` (see ``scorable``)."""
     photos, counts = scorable(images)
-    return {**summarize(score_image(photo, colorizer.colorize(photo)) for photo in photos), **counts}
+    shown = progress(photos, label="colorize: scoring", unit="photo")
+    scores = [score_image(photo, colorizer.colorize(photo)) for photo in shown]
+    return {**summarize(scores), **counts}

@@ -10,6 +10,7 @@ from dldemo.apps.segment.datasets import SegmentationSet
 from dldemo.apps.segment.metrics import ConfusionMatrix
 from dldemo.apps.segment.predict import Segmenter, test_time_augmented
 from dldemo.shared.errors import UserError
+from dldemo.shared.progress import progress
 
 
 def score(segmenter: Segmenter, images: Sequence[np.ndarray], masks: Sequence[np.ndarray]) -> dict:
@@ -40,7 +41,7 @@ def evaluate_split(
         )
     matrix = ConfusionMatrix(segmenter.labels.num_classes)
     count = min(len(split), limit or len(split))
-    for index in range(count):
+    for index in progress(range(count), label=f"segment: scoring {split.name}", unit="image"):
         image, mask = split.load(index)
         if tta_scales:
             prediction = test_time_augmented(segmenter, image, tta_scales)

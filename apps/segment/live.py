@@ -64,7 +64,7 @@ def run_segment(
         shares = class_shares(labels, segmenter.labels.num_classes)
         panel = np.hstack([painted, legend(segmenter.labels, frame.shape[0], shares)])
         size = f"{frame.shape[1]}x{frame.shape[0]}" if max_side is None else f"long side {max_side}"
-        return panel, [f"model at {size}", "o: overlay opacity"]
+        return panel, [f"model at {size}"]
 
     return run_live(
         app="segment",
@@ -73,5 +73,6 @@ def run_segment(
         output=output,
         max_frames=max_frames,
         keys={"o": next_opacity},
+        key_help={"o": "overlay opacity"},
         warmup=2,  # compiles before the clock starts; TensorFlow traces twice (the shape, then relaxed)
     )

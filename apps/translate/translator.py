@@ -12,6 +12,7 @@ from dldemo.apps.translate.tokenizer import BOS, EOS, Subwords, pad_batch
 from dldemo.shared.errors import UserError
 from dldemo.shared.models.decoding import LENGTH_PENALTY, Hypotheses, beam_search, greedy_decode
 from dldemo.shared.models.loading import load_preset
+from dldemo.shared.progress import Progress
 
 LENGTH_STEP = 8  # sources are padded to a multiple of this, so that few input shapes get compiled
 
@@ -103,6 +104,7 @@ class Translator:
         encoded = self.source_subwords.encode(texts)
         order = np.argsort([len(ids) for ids in encoded], kind="stable")
         results: list[Translation | None] = [None] * len(texts)
+        bar = Progress(len(texts), label="translating", unit="sentence")
         for start in range(0, len(texts), batch_size):
             chunk = order[start : start + batch_size]
             hypotheses = self.decode_ids(
@@ -117,4 +119,6 @@ class Translator:
                     target_pieces=[self.target_subwords.id_to_piece(t) for t in tokens],
                     attention=hypotheses.attention[row][:, : len(encoded[i])],
                 )
+            bar.update(len(chunk))
+        bar.close()
         return results  # type: ignore[return-value]

@@ -102,3 +102,19 @@ def wrap_text(text: str, width: int, scale: float) -> list[str]:
         else:
             current = candidate
     return [*lines, current] if current else lines or [""]
+
+
+def hud_strip(frame: np.ndarray, lines: Sequence[str], *, min_rows: int = 2) -> np.ndarray:
+    """``frame`` below a dark strip that holds ``lines`` joined by " · " and wrapped to the frame's width,
+    so the HUD never covers what the app shows. The strip is at least ``min_rows`` text rows tall, so its
+    height (and a video's frame size) stays put while the text changes a little."""
+    h, w = frame.shape[:2]
+    scale = font_scale(min(h, w * 3 // 4))
+    pad = max(3, round(10 * scale))
+    rows = wrap_text(f" {_DOT} ".join(line for line in lines if line), w - 2 * pad, scale)
+    _, above, below = text_size("Ag", scale)
+    row_height = above + below + max(2, round(6 * scale))
+    strip = np.full((max(min_rows, len(rows)) * row_height + pad, w, 3), 24, np.uint8)
+    for i, row in enumerate(rows):
+        put_text(strip, row, (pad, pad // 2 + i * row_height + above + 2), scale, (255, 255, 255))
+    return np.vstack([strip, frame])

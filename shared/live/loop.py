@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -10,11 +11,14 @@ from typing import Any
 import cv2
 import numpy as np
 
-from dldemo.shared.live.hud import draw_hud
+from dldemo.shared.live.hud import hud_strip
 from dldemo.shared.live.sinks import FrameSink, Mp4Sink, open_sink, timestamped_path
 from dldemo.shared.live.sources import FrameSource
+from dldemo.shared.progress import Progress
 
 STILL_SECONDS = 2.0  # how long a window shows each still image
+STILL_VIDEO_SECONDS = 3.0  # how long a video holds each still image
+LATENCY_WINDOW = 30  # frames in the HUD's median model latency
 # One item of the source (a frame, or whatever the source yields with it) -> (picture, HUD lines).
 Process = Callable[[Any], tuple[np.ndarray, list[str]]]
 Key = Callable[[], str | None]
@@ -44,10 +48,12 @@ class _Quit(Exception):
 class _Session:
     """State of one run_live call: the sink, counters, the last frame and the status line."""
 
-    def __init__(
-        self, app: str, source: FrameSource, process: Process, sink: FrameSink, keys: Mapping[str, Key]
-    ) -> None:
+    def __init__(self, app: str, source: FrameSource, process: Process, sink: FrameSink,
+                 keys: Mapping[str, Key], key_help: Mapping[str, str], warmed: bool) -> None:  # fmt: skip
         self.app, self.source, self.process, self.sink, self.keys = app, source, process, sink, keys
+        self.key_help = [f"{key}: {what}" for key, what in key_help.items()] if sink.interactive else []
+        self.latencies: list[float] = []
+        self.compiling = not warmed  # without a warm-up the first frame's time is mostly compilation
         self.meter = FpsMeter()
         self.frames = 0
         self.shown = np.zeros((1, 1, 3), np.uint8)  # the last frame written, for snapshots
@@ -60,15 +66,25 @@ class _Session:
         """Process ``frame`` and write it with the HUD; returns the key pressed."""
         start = time.perf_counter()
         self.output, extra_lines = self.process(frame)
-        latency_ms = (time.perf_counter() - start) * 1000
+        if not self.compiling:
+            self.latencies.append((time.perf_counter() - start) * 1000)
+        self.compiling = False
         self.meter.tick()
-        self.lines = [self.app, f"{self.meter.fps:.1f} FPS", f"model {latency_ms:.0f} ms", *extra_lines]
+        self.lines = [self.app, *self.figures(), *extra_lines, *self.key_help]
         return self.redraw()
+
+    def figures(self) -> list[str]:
+        """The speed lines: the render rate only in a window (a file plays at its own rate), and the
+        model's median latency over the last frames, compilation (the first frame) left out."""
+        shown = [f"{self.meter.fps:.1f} FPS"] if self.sink.interactive and self.meter.fps > 0 else []
+        if not self.latencies:
+            return shown
+        return [*shown, f"model {statistics.median(self.latencies[-LATENCY_WINDOW:]):.0f} ms"]
 
     def redraw(self) -> str | None:
         """Write the last model output again with the current HUD (pause and status lines)."""
         paused = "paused (space resumes)" if self.paused else ""
-        self.shown = draw_hud(self.output, [*self.lines, paused, self.status or ""])
+        self.shown = hud_strip(self.output, [*self.lines, paused, self.status or ""])
         return self.sink.write(self.shown)
 
     def handle(self, key: str | None, frame: np.ndarray) -> None:
@@ -102,16 +118,25 @@ class _Session:
     def run(self, frames: Iterator[np.ndarray], max_frames: int | None) -> bool:
         """One pass over ``frames``; True if it showed frames and ended without reaching max_frames."""
         before = self.frames
+        total = min(filter(None, (self.source.count, max_frames)), default=None)
+        bar = Progress(total, label=f"{self.app}: video", unit="frame") if not self.sink.interactive else None
         for frame in frames:
             if max_frames is not None and self.frames >= max_frames:
                 return False
             started = time.perf_counter()
             self.handle(self.show(frame), frame)
             self.frames += 1
+            if bar:
+                bar.update()
+            if not self.sink.interactive and self.source.is_still:  # a video holds a still a while
+                for _ in range(round(STILL_VIDEO_SECONDS * self.source.fps) - 1):
+                    self.sink.write(self.shown)
             seconds = 0.0  # webcams and MP4 output run as fast as the model; paused frames stay up
             if self.sink.interactive and not self.source.is_live:
                 seconds = STILL_SECONDS if self.source.is_still else 1 / self.source.fps
             self.dwell(frame, seconds - (time.perf_counter() - started))
+        if bar:
+            bar.close()
         return self.frames > before
 
 
@@ -123,6 +148,7 @@ def run_live(
     output: str | Path | None = None,
     max_frames: int | None = None,
     keys: Mapping[str, Key] | None = None,
+    key_help: Mapping[str, str] | None = None,
     warmup: int = 0,
 ) -> Path | None:
     """Run ``process`` on every item of ``source`` and show or record the result with a HUD.
@@ -131,14 +157,17 @@ def run_live(
     game's moments: the screen with the Q-values behind it). ``warmup`` runs ``process`` that many times
     on the first item before the clock starts (compiling the model), so the HUD shows steady latency.
 
+    The HUD sits in a strip above the picture (never on it): the app, the model's median latency, the
+    frame rate in a window, the app's lines and, in a window, ``key_help`` ("o: overlay opacity").
     In a window: q/Esc quits, space pauses, s saves a PNG snapshot, other keys call ``keys[key]()``
     (its return value, if any, becomes a status line); stills are shown ~2 s each, cycling until q.
-    Into an MP4 (``output`` given or no display): one pass, at most ``max_frames`` frames; the path is
-    printed and returned. Ctrl-C stops cleanly, keeping a valid MP4.
+    Into an MP4 (``output`` given or no display): one pass with a progress bar, at most ``max_frames``
+    items, each still held 3 s; the path is printed and returned. Ctrl-C stops cleanly, keeping a valid
+    MP4.
     """
     _warm_up(source, process, warmup)
     sink = open_sink(output, fps=source.fps, title=app)
-    session = _Session(app, source, process, sink, dict(keys or {}))
+    session = _Session(app, source, process, sink, dict(keys or {}), dict(key_help or {}), warmed=warmup > 0)
     passes = iter(source)
     try:
         while session.run(passes, max_frames) and sink.interactive and source.is_still:

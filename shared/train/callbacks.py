@@ -9,10 +9,12 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TextIO
 
 import keras
 import numpy as np
 
+from dldemo.shared.progress import Progress
 from dldemo.shared.train.checkpoint import save_checkpoint, save_model
 from dldemo.shared.train.dataset import SeededBatches
 from dldemo.shared.train.interrupts import check_interrupt
@@ -166,6 +168,30 @@ class RunRecorder(keras.callbacks.Callback):
         }
         save_checkpoint(self.model, self.run_dir.checkpoint_path, state)
         self.saved_at, self._last_save = (epoch, epoch_step), time.perf_counter()
+
+
+class EpochProgress(keras.callbacks.Callback):
+    """Progress inside every epoch (batches, rate, ETA, running loss; see ``shared.progress``), then one
+    line per epoch with its numbers. It comes last: the line shows what the epoch's callbacks added."""
+
+    def __init__(self, train: SeededBatches, epochs: int, stream: TextIO | None = None):
+        super().__init__()
+        self.train, self.epochs, self.stream = train, epochs, stream
+        self.bar: Progress | None = None
+        self._loss: Mapping = {}
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        label = f"epoch {epoch + 1}/{self.epochs}"
+        self.bar = Progress(self.train.batches_per_epoch, label=label, unit="batch", done=self.train.skipped,
+                            stream=self.stream)  # fmt: skip
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        self._loss = logs or {}
+        self.bar.update(1, lambda: f"loss {float(self._loss['loss']):.4g}" if "loss" in self._loss else "")
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        numbers = "  ".join(f"{name} {float(value):.4g}" for name, value in (logs or {}).items())
+        self.bar.close(f"epoch {epoch + 1}/{self.epochs} ({self.bar.elapsed():.0f} s): {numbers}")
 
 
 class StopOnSignal(keras.callbacks.Callback):

@@ -10,6 +10,7 @@ from dldemo.shared.errors import UserError
 from dldemo.shared.train.averaging import EpochAverage, save_averaged_model
 from dldemo.shared.train.callbacks import (
     CarryEpochLogs,
+    EpochProgress,
     FinishEpoch,
     RunRecorder,
     StopOnSignal,
@@ -49,7 +50,8 @@ def fit(
     epoch whose end was cut short), so the result matches an uninterrupted run and every epoch has one
     metrics row. ``val`` is anything ``model.fit`` takes as ``validation_data``. With
     ``average_last=K`` it also averages the weights of the last K epochs and, once training is done,
-    saves that model as averaged.keras. The run folder is locked while it trains.
+    saves that model as averaged.keras. The run folder is locked while it trains. ``verbose`` shows
+    progress inside each epoch and a line per epoch (0: silent).
     """
     if model.optimizer is None:
         raise ValueError("fit needs a compiled model")
@@ -70,7 +72,8 @@ def _fit(model, train, epochs, run_dir, val, callbacks, monitor, mode, resume, a
                            checkpoint_seconds=checkpoint_seconds)  # fmt: skip
     averager = [EpochAverage(run_dir.average_path, epochs=epochs, count=average_last)] if average_last else []
     # the epoch's end, in order: the app's scores and records, its average, then the checkpoint (the commit)
-    epoch_end = [*callbacks, *tensorboard(run_dir.tensorboard_dir), *averager, recorder, StopOnSignal()]
+    epoch_end = [*callbacks, *tensorboard(run_dir.tensorboard_dir), *averager, recorder]
+    shown = [EpochProgress(train, epochs)] if verbose else []  # after the records, before a stop
 
     def run(first: int, last: int, skip: int, *extra: keras.callbacks.Callback) -> None:
         train.set_epoch(first)
@@ -81,9 +84,9 @@ def _fit(model, train, epochs, run_dir, val, callbacks, monitor, mode, resume, a
             epochs=last,
             initial_epoch=first,
             validation_data=val,
-            callbacks=[SyncEpoch(train), *carry, *epoch_end, *extra],
+            callbacks=[SyncEpoch(train), *carry, *epoch_end, *shown, StopOnSignal(), *extra],
             shuffle=False,  # the batch order comes from `train`
-            verbose=verbose,
+            verbose=0,
         )
 
     epoch, skip = state.get("epoch", 0), state.get("epoch_step", 0)

@@ -192,3 +192,10 @@ def test_temperature_sweep_agrees_with_single_evaluations(trained_run, photo_fol
         assert single["psnr"] == pytest.approx(row["psnr"], abs=0.02)
         assert single["colorfulness_ratio"] == pytest.approx(row["colorfulness_ratio"], abs=0.01)
     assert sweep[0]["colorfulness_ratio"] != pytest.approx(sweep[1]["colorfulness_ratio"], abs=1e-4)
+
+
+def test_a_start_without_its_data_leaves_no_run_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DLDEMO_DATA", str(tmp_path / "empty"))
+    assert dldemo("train", "colorize", "--preset", "cpu", "--run-dir", tmp_path / "run") == 2
+    assert "dldemo data fetch" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()

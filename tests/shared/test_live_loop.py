@@ -1,11 +1,21 @@
 """run_live: headless MP4 output, window keys (with a scripted fake window), Ctrl-C, FPS meter."""
 
 import itertools
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from dldemo.shared.live import FpsMeter, FrameSink, Mp4Writer, open_source, read_video_frames, run_live
+from dldemo.shared.live import (
+    FpsMeter,
+    FrameSink,
+    FrameSource,
+    Mp4Writer,
+    open_source,
+    read_video_frames,
+    run_live,
+)
 from dldemo.shared.live import loop as loop_module
 
 SAMPLES = [(f"s{i}", np.full((96, 128, 3), 60 + 30 * i, np.uint8)) for i in range(5)]
@@ -29,11 +39,15 @@ def test_headless_writes_one_pass_with_hud(headless, capsys, max_frames, expecte
     )
     assert path is not None and path.parent.name == "out" and path.name.startswith("colorize-")
     frames = read_video_frames(headless / path)
-    assert len(frames) == expected
-    assert f"wrote {path} ({expected} frames)" in capsys.readouterr().out
+    assert len(frames) == 3 * expected  # a video holds each still 3 s (at 1 fps)
+    captured = capsys.readouterr()
+    assert f"wrote {path} ({3 * expected} frames)" in captured.out
+    assert f"colorize: video: {expected}/{expected} (100%)" not in captured.err  # quick: no progress line
     processed = 255 - SAMPLES[0][1]
-    assert np.abs(frames[0][:30, :50].astype(int) - processed[:30, :50]).mean() > 40  # HUD box and text
-    assert np.abs(frames[0][-30:, -30:].astype(int) - processed[-30:, -30:]).mean() < 6  # rest untouched
+    strip = frames[0].shape[0] - processed.shape[0]  # the HUD's strip above the picture
+    assert strip > 10 and frames[0].shape[1] == processed.shape[1]
+    assert np.abs(frames[0][strip:].astype(int) - processed).mean() < 6  # the picture is not covered
+    assert frames[0][:strip].std() > 10  # text in the strip
 
 
 def test_video_source_to_explicit_output(tmp_path):
@@ -44,7 +58,7 @@ def test_video_source_to_explicit_output(tmp_path):
     out = tmp_path / "result.mp4"
     assert run_live(app="seg", source=open_source(str(clip)), process=_invert, output=out) == out
     frames = read_video_frames(out)
-    assert len(frames) == 4 and frames[0].shape == (40, 60, 3)
+    assert len(frames) == 4 and frames[0].shape[1:] == (60, 3) and frames[0].shape[0] > 40  # + the HUD
 
 
 def test_ctrl_c_keeps_a_valid_video(headless):
@@ -56,7 +70,7 @@ def test_ctrl_c_keeps_a_valid_video(headless):
         return frame, []
 
     path = run_live(app="x", source=open_source(None, samples=SAMPLES), process=process)
-    assert len(read_video_frames(path)) == 2
+    assert len(read_video_frames(path)) == 2 * 3  # two stills, 3 s each
 
 
 class ScriptedWindow(FrameSink):
@@ -135,7 +149,7 @@ def test_warmup_processes_the_first_frame_before_the_video_starts(headless):
         app="x", source=open_source(None, samples=SAMPLES), process=process, warmup=2, max_frames=3
     )
     assert seen == [60, 60, 60, 90, 120]  # two warm-up calls on the first sample, then the three frames
-    assert len(read_video_frames(path)) == 3
+    assert len(read_video_frames(path)) == 3 * 3
 
 
 def test_a_source_may_yield_payloads_that_process_draws(headless):
@@ -151,3 +165,26 @@ def test_a_source_may_yield_payloads_that_process_draws(headless):
 
     path = run_live(app="x", source=source, process=process)
     assert scores == [0, 1, 2, 3] and len(read_video_frames(path)) == 4
+
+
+def test_the_hud_shows_model_latency_without_warm_up_and_the_frame_rate_only_in_a_window(monkeypatch):
+    clock = itertools.count(step=0.01)
+    monkeypatch.setattr(loop_module.time, "perf_counter", lambda: next(clock))
+    drawn = []
+    monkeypatch.setattr(loop_module, "hud_strip", lambda frame, lines: drawn.append(lines) or frame)
+
+    source = FrameSource("game", lambda: iter([np.zeros((8, 8, 3), np.uint8)] * 3), fps=30, count=3)
+    run_live(app="x", source=source, process=lambda f: (f, []), output=Path(tempfile.mkdtemp()) / "v.mp4",
+             key_help={"o": "overlay"})  # fmt: skip
+    shown = [[line for line in lines if line] for lines in drawn]
+    assert shown[0] == ["x"]  # the first frame compiled: no latency, and no FPS in a file
+    assert shown[1][0] == "x" and shown[1][1].startswith("model ") and len(shown[1]) == 2  # no key help
+
+
+def test_key_help_and_the_frame_rate_show_in_a_window(monkeypatch):
+    drawn = []
+    monkeypatch.setattr(loop_module, "hud_strip", lambda frame, lines: drawn.append(lines) or frame)
+    monkeypatch.setattr(loop_module, "open_sink", lambda *a, **k: ScriptedWindow({2: "q"}))
+    run_live(app="d", source=open_source(None, samples=SAMPLES[:2]), process=lambda f: (f, []),
+             keys={"o": lambda: None}, key_help={"o": "overlay opacity"})  # fmt: skip
+    assert "o: overlay opacity" in drawn[0] and any(line.endswith(" FPS") for line in drawn[1])
