@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import sys
+from collections.abc import Callable
 
 import click
 
 from dldemo.shared.apps import VERBS, discover_apps, get_app
 from dldemo.shared.data.cli import data_group
 from dldemo.shared.errors import UserError
+from dldemo.shared.quiet import import_keras_quietly
 
 VERB_HELP = {
     "run": "Run an app live on a webcam, video, images or its bundled samples.",
@@ -31,6 +34,8 @@ class AppVerb(click.Group):
         app = get_app(name)
         command = app.command(self.name)
         command.help = command.help or f"{VERB_HELP[self.name]} ({app.name})"
+        if not getattr(command, "quiet", False):  # Keras loads when the command runs, not for --help
+            command.callback, command.quiet = _quietly(command.callback), True
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -62,11 +67,23 @@ def info() -> None:
     """Backend, devices, versions, data root, camera and display."""
     from dldemo.shared.environment import describe_environment
 
+    import_keras_quietly()
     for key, value in describe_environment().items():
         click.echo(f"{key:<12} {value}")
 
 
 cli.add_command(data_group)
+
+
+def _quietly(callback: Callable) -> Callable:
+    """``callback`` with Keras imported first, its backend's start-up noise filtered (see ``quiet``)."""
+
+    @functools.wraps(callback)
+    def run(*args, **kwargs):
+        import_keras_quietly()
+        return callback(*args, **kwargs)
+
+    return run
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -75,11 +75,14 @@ class _Session:
 
     def figures(self) -> list[str]:
         """The speed lines: the render rate only in a window (a file plays at its own rate), and the
-        model's median latency over the last frames, compilation (the first frame) left out."""
+        model's latency over the last frames with compilation left out: the first frame's, and for stills
+        (each of its own size, so each compiled anew) all but the fastest."""
         shown = [f"{self.meter.fps:.1f} FPS"] if self.sink.interactive and self.meter.fps > 0 else []
         if not self.latencies:
             return shown
-        return [*shown, f"model {statistics.median(self.latencies[-LATENCY_WINDOW:]):.0f} ms"]
+        recent = self.latencies[-LATENCY_WINDOW:]
+        steady = min(recent) if self.source.is_still else statistics.median(recent)
+        return [*shown, f"model {steady:.0f} ms"]
 
     def redraw(self) -> str | None:
         """Write the last model output again with the current HUD (pause and status lines)."""

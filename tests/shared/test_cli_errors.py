@@ -2,6 +2,8 @@
 
 import errno
 import signal
+import subprocess
+import sys
 
 import click
 import pytest
@@ -49,3 +51,13 @@ def test_an_interrupt_exits_128_plus_the_signal(monkeypatch, capsys, error, code
     _failing_with(monkeypatch, error)
     assert dldemo("train", "demo") == code
     assert capsys.readouterr().err.strip() == "dldemo: interrupted"
+
+
+def test_a_command_prints_no_backend_start_up_noise():
+    """TensorFlow prints its oneDNN and absl lines twice at import, before its log level applies."""
+    done = subprocess.run(
+        [sys.executable, "-c", "from dldemo.shared.cli import main; main()", "info"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0 and "backend" in done.stdout
+    assert done.stderr.strip() == ""
