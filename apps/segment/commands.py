@@ -120,7 +120,7 @@ def record(output, panel_images, **options):
     record_training(
         session.run_dir,
         training.render_panel(session.val_images, session.val_masks, session.labels, count=panel_images),
-        caption=epoch_caption(lambda logs: f"val mIoU {100 * logs['val_miou']:.1f}", "val_miou"),
+        caption=epoch_caption(lambda logs: f"val mIoU {logs['val_miou']:.1f}", "val_miou"),
         output=output,
         train=lambda callbacks: training.train(session, callbacks),
     )

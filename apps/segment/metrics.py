@@ -48,14 +48,15 @@ class ConfusionMatrix:
             return float(np.nanmean(np.where(support > 0, np.diag(self.counts) / support, np.nan)))
 
     def scores(self, names: tuple[str, ...] | list[str]) -> dict:
-        """miou, pixel_accuracy, class_accuracy and per_class_iou by name (JSON-ready; NaN -> None)."""
+        """miou, pixel_accuracy, class_accuracy and per_class_iou by name, in percent as papers report them
+        (JSON-ready; NaN -> None)."""
         per_class = self.per_class_iou()
         return {
-            "miou": self.miou(),
-            "pixel_accuracy": self.pixel_accuracy(),
-            "class_accuracy": self.class_accuracy(),
+            "miou": 100 * self.miou(),
+            "pixel_accuracy": 100 * self.pixel_accuracy(),
+            "class_accuracy": 100 * self.class_accuracy(),
             "per_class_iou": {
-                name: None if np.isnan(iou) else float(iou)
+                name: None if np.isnan(iou) else 100 * float(iou)
                 for name, iou in zip(names, per_class, strict=True)
             },
         }

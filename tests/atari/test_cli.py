@@ -18,7 +18,8 @@ def test_run_writes_the_requested_frames_of_the_shipped_agent(tmp_path, capsys):
     assert dldemo("run", "atari", "--output", video, "--max-frames", 90) == 0
     frames = read_video_frames(video)
     assert len(frames) == 90
-    assert frames[0].shape == (630, 780, 3)  # the Q-value bars beside the screen enlarged 3x
+    assert frames[0].shape[1:] == (780, 3) and frames[0].shape[0] > 630  # Q-value bars beside the 3x screen,
+    # under the HUD
     assert f"wrote {video} (90 frames)" in capsys.readouterr().out
 
 

@@ -88,7 +88,7 @@ def test_run_captions_a_folder_into_a_video_with_one_frame_per_photo(trained, sh
         == 0
     )
     frames = read_video_frames(video)
-    assert len(frames) == 10 and frames[0].shape[0] > 224  # the photo and the caption strip below it
+    assert len(frames) == 10 * 3 and frames[0].shape[0] > 224  # each photo (3 s) and its caption strip
 
 
 def test_record_writes_one_panel_per_epoch(shapes, tmp_path):

@@ -47,4 +47,4 @@ def test_run_with_no_arguments_writes_the_samples_video(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert dldemo("run", "caption") == 0
     videos = list((tmp_path / "out").glob("caption-*.mp4"))
-    assert len(videos) == 1 and len(read_video_frames(videos[0])) == len(sample_photos(SAMPLES))
+    assert len(videos) == 1 and len(read_video_frames(videos[0])) == 3 * len(sample_photos(SAMPLES))

@@ -103,7 +103,7 @@ def test_run_writes_a_decodable_video_of_the_requested_length(trained_run, photo
     )
     assert status == 0
     frames = read_video_frames(video)
-    assert len(frames) == 3
+    assert len(frames) == 3 * 3  # three stills, each held 3 s at 1 fps
     assert frames[0].shape[1] > 2 * frames[0].shape[0]  # three panels side by side
     assert str(video) in capsys.readouterr().out
 
@@ -112,7 +112,7 @@ def test_run_defaults_to_the_bundled_samples_headless(trained_run, tmp_path, mon
     monkeypatch.chdir(tmp_path)
     assert dldemo("run", "colorize", "--weights", trained_run, "--max-frames", 2) == 0
     videos = list((tmp_path / "out").glob("colorize-*.mp4"))
-    assert len(videos) == 1 and len(read_video_frames(videos[0])) == 2
+    assert len(videos) == 1 and len(read_video_frames(videos[0])) == 2 * 3
 
 
 def test_record_makes_a_video_per_epoch_and_a_learning_curve(photo_folder, tmp_path):

@@ -26,4 +26,4 @@ def test_run_with_no_arguments_writes_the_samples_video(tmp_path, monkeypatch):
     assert dldemo("run", "colorize") == 0
     videos = list((tmp_path / "out").glob("colorize-*.mp4"))
     assert len(videos) == 1
-    assert len(read_video_frames(videos[0])) == len(sample_photos())
+    assert len(read_video_frames(videos[0])) == 3 * len(sample_photos())  # each still held 3 s at 1 fps

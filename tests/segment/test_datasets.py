@@ -228,7 +228,7 @@ def test_camvid_style_label_above_void_is_an_error(tmp_path: Path) -> None:
 def test_real_camvid_splits() -> None:
     root = os.environ.get("DLDEMO_DATA")
     if not root or not (Path(root) / "camvid").is_dir():
-        pytest.skip("DLDEMO_DATA not set or has no camvid: set DLDEMO_DATA=../shared/data")
+        pytest.skip("no CamVid under DLDEMO_DATA: `dldemo data fetch camvid`")
     values: set[int] = set()
     for split, count in (("train", 367), ("val", 101), ("test", 233)):
         data = camvid(split)

@@ -139,10 +139,10 @@ def test_scores_are_named_and_json_ready():
     matrix.update(np.array([[0, 1, IGNORE]], np.uint8), np.array([[0, 0, 2]], np.uint8))
     scores = matrix.scores(["sky", "road", "car"])
     assert list(scores["per_class_iou"]) == ["sky", "road", "car"]
-    assert scores["per_class_iou"]["sky"] == pytest.approx(1 / 2)
+    assert scores["per_class_iou"]["sky"] == pytest.approx(50.0)
     assert scores["per_class_iou"]["road"] == 0.0
     assert scores["per_class_iou"]["car"] is None
-    assert scores["miou"] == pytest.approx(1 / 4)
+    assert scores["miou"] == pytest.approx(100 / 4)
     assert json.loads(json.dumps(scores, allow_nan=False)) == scores
     assert all(type(v) is float for k, v in scores.items() if k != "per_class_iou")
     with pytest.raises(ValueError):

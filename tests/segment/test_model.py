@@ -99,7 +99,7 @@ def test_imagenet_weights_load_into_the_segmenter_encoder():
     try:
         path = dataset_path("squeezenet") / WEIGHTS_FILE
     except UserError as error:
-        pytest.skip(f"SqueezeNet weights not installed (set DLDEMO_DATA=../shared/data): {error}")
+        pytest.skip(f"SqueezeNet weights not installed: {error}")
     model = build("squeezenet")
     head_before = model.get_layer("head").get_weights()
     assert load_squeezenet_weights(model, path) == 50  # 25 convolutions: kernel and bias

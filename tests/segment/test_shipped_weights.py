@@ -26,7 +26,7 @@ def test_shipped_model_segments_camvid_val_scenes():
     assert segmenter.labels == CAMVID
     scores = evaluate_split(segmenter, split, limit=12)
     assert scores["pixel_accuracy"] > 0.8
-    assert scores["miou"] > 0.45
+    assert scores["miou"] > 45
     assert scores["per_class_iou"]["Road"] > 0.8 and scores["per_class_iou"]["Sky"] > 0.8
 
 
@@ -35,4 +35,4 @@ def test_run_with_no_arguments_writes_the_samples_video(tmp_path, monkeypatch):
     assert dldemo("run", "segment") == 0
     videos = list((tmp_path / "out").glob("segment-*.mp4"))
     assert len(videos) == 1
-    assert len(read_video_frames(videos[0])) == len(sample_photos())
+    assert len(read_video_frames(videos[0])) == 3 * len(sample_photos())  # each still held 3 s at 1 fps

@@ -20,7 +20,7 @@ from dldemo.shared.models.squeezenet import (
 def weights_path() -> Path:
     path = Path(os.environ.get("DLDEMO_DATA", "/nonexistent")) / "weights" / WEIGHTS_FILE
     if not path.is_file():
-        pytest.skip("DLDEMO_DATA not set or has no squeezenet weights: set DLDEMO_DATA=../shared/data")
+        pytest.skip("no SqueezeNet weights under DLDEMO_DATA: `dldemo data fetch squeezenet`")
     return path
 
 
