@@ -64,3 +64,12 @@ def test_class_shares_are_pixel_fractions():
     shares = live.class_shares(labels, CAMVID.num_classes)
     assert shares.shape == (CAMVID.num_classes,) and shares.sum() == pytest.approx(1.0)
     assert shares[3] == pytest.approx(5 / 8) and shares[0] == pytest.approx(2 / 8)
+
+
+def test_without_camvid_the_samples_are_the_bundled_street_scenes(tmp_path, monkeypatch):
+    from dldemo.apps.segment.samples import sample_photos
+
+    monkeypatch.setenv("DLDEMO_DATA", str(tmp_path))
+    photos = sample_photos()
+    assert len(photos) == 4 and all(name.startswith("camvid-") for name, _ in photos)
+    assert all(image.shape == (360, 480, 3) for _, image in photos)
