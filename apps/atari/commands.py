@@ -148,12 +148,12 @@ def run(game, weights, output, max_frames, seed, epsilon):
 def record(output, clip_every, clip_seconds, stop_at, threads, **options):
     """Train while recording a greedy clip at every milestone, captioned with the steps and the score."""
     from dldemo.apps.atari import training
-    from dldemo.apps.atari.recording import ClipRecorder
+    from dldemo.apps.atari.recording import ClipRecorder, clip_name
 
     session = training.prepare(**options)
     recorder = ClipRecorder(
         session,
-        output or session.run_dir.media_dir / f"train-{session.step}.mp4",
+        output or session.run_dir.media_dir / clip_name(session),
         every=clip_every or max(1, session.recipe.steps // 20),
         seconds=clip_seconds,
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dldemo.apps.atari.envs import VectorGames
+from dldemo.apps.atari.envs import STACK, VectorGames
 from dldemo.apps.atari.learner import Learner
 from dldemo.apps.atari.policy import epsilon_greedy
 from dldemo.apps.atari.recipes import Recipe
@@ -22,7 +22,8 @@ def replay_for(recipe: Recipe, folder: Path, *, resumed: bool, seed: int) -> Fra
     """The replay buffer a resumed run saved in ``folder``, else an empty one."""
     if resumed and (folder / REPLAY_FILE).is_file():
         return FrameReplay.load(folder / REPLAY_FILE)
-    return FrameReplay(recipe.buffer, recipe.envs, n_step=recipe.n_step, gamma=recipe.gamma, seed=seed)
+    capacity = max(min(recipe.buffer, recipe.steps), recipe.envs * (STACK + recipe.n_step + 1))  # no bigger
+    return FrameReplay(capacity, recipe.envs, n_step=recipe.n_step, gamma=recipe.gamma, seed=seed)
 
 
 class DQNAgent:

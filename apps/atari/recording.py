@@ -20,6 +20,13 @@ def short_count(steps: int) -> str:
     return f"{steps / 1000:.3g}k" if steps >= 1000 else str(steps)
 
 
+def clip_name(session: Session) -> str:
+    """The video's file name, after the run ("pong-pqn-20261201-101500.mp4"; a resumed stretch adds
+    "-from-1.2M")."""
+    stretch = f"-from-{short_count(session.step)}" if session.step else ""
+    return f"{session.game}-{session.recipe.algo}-{session.run_dir.path.name}{stretch}.mp4"
+
+
 class ClipRecorder:
     """A ``training.train`` hook: every ``every`` steps (at the end of an iteration), ``seconds`` of one
     greedy game, captioned with the step count and the test return so far."""
@@ -29,6 +36,7 @@ class ClipRecorder:
         self.names = action_names(session.game)
         self.writer = Mp4Writer(path, NATIVE_FPS)
         self.next_at = session.step
+        self.recorded_at: int | None = None
         self.clips = 0
 
     @property
@@ -36,9 +44,12 @@ class ClipRecorder:
         return self.writer.path
 
     def __call__(self, session: Session) -> None:
-        if session.step < self.next_at:
-            return
-        self.next_at = session.step + self.every
+        if session.step >= self.next_at:
+            self.record(session)
+
+    def record(self, session: Session) -> None:
+        """One clip of the agent as it plays now."""
+        self.next_at, self.recorded_at = session.step + self.every, session.step
         session.learner.sync()
         test_return = session.state.test_return()
         caption = f"after {short_count(session.step)} steps · {session.state.seconds / 60:.1f} min" + (
@@ -55,7 +66,10 @@ class ClipRecorder:
         self.clips += 1
 
     def close(self, session: Session) -> tuple[Path, Path]:
-        """Finish the video and draw the learning curve; returns both paths."""
+        """Record the final agent (unless the last clip shows it), finish the video and draw the learning
+        curve; returns both paths."""
+        if self.recorded_at != session.step:
+            self.record(session)
         video = self.writer.close()
         curve = plot_learning_curve(
             session.run_dir.history(),

@@ -143,7 +143,9 @@ class FrameReplay:
         return stacks
 
     def save(self, path: str | os.PathLike) -> None:
-        """Writes buffer, position and random state to an uncompressed .npz file at path, atomically."""
+        """Writes the filled part of the buffer, the position and the random state to an uncompressed .npz
+        file at path, atomically (a short run's file holds only the frames it saw)."""
+        filled = min(self.steps, self.slots)
         path = Path(path)
         config = {
             "capacity": self.slots * self.num_envs,
@@ -159,11 +161,11 @@ class FrameReplay:
                 config=np.array(json.dumps(config)),
                 rng_state=np.array(json.dumps(self.rng.bit_generator.state)),
                 steps=np.array(self.steps, np.int64),
-                frames=self.frames,
-                actions=self.actions,
-                rewards=self.rewards,
-                dones=self.dones,
-                starts=self.starts,
+                frames=self.frames[:, :filled],
+                actions=self.actions[:, :filled],
+                rewards=self.rewards[:, :filled],
+                dones=self.dones[:, :filled],
+                starts=self.starts[:, :filled],
             )
 
     @classmethod
@@ -184,5 +186,6 @@ class FrameReplay:
             replay.rng.bit_generator.state = state
             replay.steps = int(data["steps"])
             for name in ("frames", "actions", "rewards", "dones", "starts"):
-                setattr(replay, name, data[name])
+                saved = data[name]  # the filled slots: step t lives in slot t % slots
+                getattr(replay, name)[:, : saved.shape[1]] = saved
         return replay

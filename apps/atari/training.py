@@ -7,6 +7,7 @@ flight restart from new episodes, since emulator states are not checkpointed.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -181,6 +182,10 @@ def _train(session: Session, hooks: Sequence[Hook], stop_at: float | None, log_s
     agent = make_agent(session, games, rng)
     window_steps, window_losses, window_start = 0, [], time.perf_counter()
     started, last_checkpoint = time.perf_counter() - state.seconds, time.perf_counter()
+    if recipe.algo == "dqn" and recipe.steps <= recipe.learning_starts:
+        print(f"warning: the run ends at {recipe.steps:,} steps, before DQN starts learning (after "
+              f"{recipe.learning_starts:,}): the agent will not learn; pass more --steps",
+              file=sys.stderr)  # fmt: skip
     print(f"training {recipe.algo} on {session.game}: {recipe.envs} envs (+{recipe.test_envs} greedy), "
           f"{recipe.steps:,} steps, backend {keras.backend.backend()}, run {run.path}")  # fmt: skip
     try:

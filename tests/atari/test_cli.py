@@ -29,10 +29,11 @@ def test_record_stitches_one_captioned_clip_per_milestone(tmp_path, capsys):
     assert dldemo("record", "atari", "--run-dir", tmp_path / "run", "--output", video, *args) == 0
     out = capsys.readouterr().out
     # Clips come at the end of the first iteration at or past each milestone: tiny PQN iterations are 128
-    # steps (8 envs x 16), so after iterations 1 (step 128, the first) and 3 (step 384 = 128 + 256).
+    # steps (8 envs x 16), so after iterations 1 (step 128, the first) and 3 (step 384 = 128 + 256); then
+    # the final agent (step 512).
     assert recipe_for("tiny").steps_per_update == 128
-    assert f"wrote {video} (2 clips)" in out
-    assert len(read_video_frames(video)) == 2 * 15  # 0.25 s at 60 fps each
+    assert f"wrote {video} (3 clips)" in out
+    assert len(read_video_frames(video)) == 3 * 15  # 0.25 s at 60 fps each
     assert (tmp_path / "run" / "media" / "learning_curve.png").is_file()
 
 

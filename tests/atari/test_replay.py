@@ -225,14 +225,17 @@ def test_a_done_makes_the_first_step_sampleable():
     assert batch.discounts.tolist() == [0.0] * 3
 
 
-def test_save_and_load_give_the_same_samples(tmp_path):
+@pytest.mark.parametrize("steps", [50, 12])  # the ring wrapped, or a short run that filled 12 of 20 slots
+def test_save_and_load_give_the_same_samples(tmp_path, steps):
     rng = np.random.default_rng(5)
     replay = FrameReplay(40, 2, frame_shape=(2, 2), n_step=3, gamma=0.8, seed=7)
-    play(replay, rng.random((50, 2)) < 0.15)
+    play(replay, rng.random((steps, 2)) < 0.15)
     replay.sample(10)
     path = tmp_path / "replay.npz"
     replay.save(path)
     assert [p.name for p in tmp_path.iterdir()] == ["replay.npz"]
+    with np.load(path) as saved:
+        assert saved["frames"].shape == (2, min(steps, 20), 2, 2)  # only the slots it filled
     loaded = FrameReplay.load(path)
     assert len(loaded) == len(replay) and loaded.steps == replay.steps
     obs = np.full((2, STACK, 2, 2), 9, np.uint8)

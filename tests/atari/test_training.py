@@ -89,3 +89,12 @@ def test_ctrl_c_stops_the_cli_training_after_an_iteration_with_a_checkpoint(tmp_
     assert child.returncode == 130, err
     assert f"checkpoint saved: resume with: dldemo train atari --resume {run_dir}" in out
     assert RunDir(run_dir).state()["step"] > 0
+
+
+def test_a_dqn_run_too_short_to_learn_says_so_and_sizes_its_replay_to_the_run(tmp_path, capsys):
+    session = training.prepare(preset="tiny", algo="dqn", steps=200, run_dir=str(tmp_path / "run"))
+    training.train(session, log_seconds=0)
+    err = capsys.readouterr().err
+    assert "warning: the run ends at 200 steps, before DQN starts learning (after 256)" in err
+    with np.load(tmp_path / "run" / "replay.npz") as saved:  # room for the run's 200 steps, not 4096
+        assert saved["frames"].shape[:2] == (4, 50)
