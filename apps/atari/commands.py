@@ -27,7 +27,11 @@ episode_seed_option = click.option("--seed", type=int, default=0, show_default=T
 training_options = apply_options(
     [
         click.option("--game", default="pong", show_default=True, help="ALE game (pong, breakout, ...)."),
-        preset_option(PQN, help="tiny: seconds (tests); cpu: a few million steps; gpu: 10M steps, 128 envs."),
+        preset_option(
+            PQN,
+            help="tiny: seconds (tests); cpu: 3M steps, Pong reaches 18 in about 20 min on 2 "
+            "cores; gpu: 10M steps, 128 envs.",
+        ),
         click.option(
             "--algo",
             type=click.Choice(("pqn", "dqn")),

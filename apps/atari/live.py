@@ -31,7 +31,7 @@ def run_atari(
 
     def process(moment: Moment) -> tuple[np.ndarray, list[str]]:
         title = f"{display_name(agent.game)} · game {moment.game}"
-        return render(moment, names), [title, f"score {moment.score:g}", f"action {names[moment.action]}"]
+        return render(moment, names), [title, f"return {moment.score:+g}", f"action {names[moment.action]}"]
 
     source = FrameSource(f"{agent.game} (agent)", moments, fps=NATIVE_FPS, count=None)
     return run_live(app="atari", source=source, process=process, output=output, max_frames=max_frames)

@@ -60,7 +60,7 @@ class ClipRecorder:
             if i >= self.frames:
                 break
             shown = draw_hud(
-                render(moment, self.names), [f"score {moment.score:g}", self.names[moment.action]]
+                render(moment, self.names), [f"return {moment.score:+g}", self.names[moment.action]]
             )
             self.writer.write(captioned(shown, caption))
         self.clips += 1

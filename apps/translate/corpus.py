@@ -206,10 +206,23 @@ def load_pairs(pair: str, split: str, data: str | None = None) -> Pairs:
             paths = [_find(folder, f"{name}.{language}") for language in (source, target)]
             if all(paths):
                 return load_files(*paths)
+    languages = _languages(folder, split) if folder.is_dir() else []
+    if len(languages) >= 2:
+        raise UserError(
+            f"no '{pair}' {split} data in '{data}', which has {split} files in {', '.join(languages)}: "
+            f"pass --pair {languages[0]}-{languages[1]} (or another pair of them)"
+        )
     raise UserError(
         f"no '{pair}' {split} data in '{data}': use 'multi30k', 'tatoeba', a folder with {TATOEBA_FILE}, "
         f"or a folder with line-aligned {split}.SRC and {split}.TGT files (optionally .gz)"
     )
+
+
+def _languages(folder: Path, split: str) -> list[str]:
+    """The languages of the ``split.xx`` (or ``split.xx.gz``) files in ``folder``, English first."""
+    names = {MULTI30K_SPLITS.get(split, split), split}
+    found = {path.name.split(".")[1] for name in names for path in folder.glob(f"{name}.*")}
+    return sorted(found, key=lambda language: (language != "en", language))
 
 
 def _find(folder: Path, name: str) -> Path | None:

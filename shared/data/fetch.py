@@ -42,7 +42,7 @@ class VerifyReport:
     name: str
     folder: Path
     ok: int = 0
-    unhashed: int = 0  # present, but pinned by the source commit only (no known hash)
+    unhashed: int = 0  # present, but the source publishes no checksum to check them against
     missing: list[str] = field(default_factory=list)
     mismatched: list[str] = field(default_factory=list)
 
@@ -54,7 +54,7 @@ class VerifyReport:
         """One line, e.g. ``bsds500: 300 ok, 2 missing (val/1.jpg, val/2.jpg)``."""
         parts = [f"{self.ok} ok"]
         if self.unhashed:
-            parts.append(f"{self.unhashed} present with no known hash (pinned by the source commit)")
+            parts.append(f"{self.unhashed} present but unchecked (the source publishes no checksums for them)")
         for label, items in (("missing", self.missing), ("mismatched", self.mismatched)):
             if items:
                 more = ", ..." if len(items) > 3 else ""

@@ -128,9 +128,12 @@ def test_eval_on_any_pair_of_files(trained, tmp_path, capsys):
     source.write_text("two two .\nthree one four .\n", encoding="utf-8")
     reference.write_text("zwei zwei .\ndrei eins vier .\n", encoding="utf-8")
     files = ["--src", source, "--ref", reference]
-    assert dldemo("eval", "translate", "--weights", trained, *files, "--length-penalty", 1.5, "--json") == 0
+    saved = tmp_path / "out.de"
+    args = ["--length-penalty", 1.5, "--output", saved, "--json"]
+    assert dldemo("eval", "translate", "--weights", trained, *files, *args) == 0
     scores = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert (scores["sentences"], scores["beam"], scores["length_penalty"]) == (2, 5, 1.5)
+    assert len(saved.read_text(encoding="utf-8").splitlines()) == 2  # one translation a source line
 
 
 def test_record_writes_one_panel_per_epoch(corpus, tmp_path, capsys):
@@ -170,3 +173,11 @@ def test_user_errors_are_one_line(trained, corpus, tmp_path, capsys):
     assert "--average-last 3 is more than the 2 epochs" in capsys.readouterr().err
     with pytest.raises(UserError, match="no bundled sample sentences in 'xx'"):
         sample_sentences("xx")
+
+
+def test_a_folder_of_another_pair_suggests_the_pair(tmp_path, capsys):
+    for name in ("train.en", "train.fr"):
+        (tmp_path / name).write_text("a .\n", encoding="utf-8")
+    args = ["--data", tmp_path, "--preset", "tiny", "--run-dir", tmp_path / "r"]
+    assert dldemo("train", "translate", *args) == 2
+    assert "which has train files in en, fr: pass --pair en-fr" in capsys.readouterr().err
