@@ -54,7 +54,7 @@ class VerifyReport:
         """One line, e.g. ``bsds500: 300 ok, 2 missing (val/1.jpg, val/2.jpg)``."""
         parts = [f"{self.ok} ok"]
         if self.unhashed:
-            parts.append(f"{self.unhashed} present but unchecked (the source publishes no checksums for them)")
+            parts.append(f"{self.unhashed} present but unchecked (the source publishes no checksums)")
         for label, items in (("missing", self.missing), ("mismatched", self.mismatched)):
             if items:
                 more = ", ..." if len(items) > 3 else ""
