@@ -89,7 +89,7 @@ def _quietly(callback: Callable) -> Callable:
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: user errors and the system errors a user can fix become one line on stderr
     (exit status 2); an interrupt exits with 128 + the signal number (130 for Ctrl-C)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow C++ logs; its real errors raise in Python
     try:
         cli.main(args=argv, prog_name="dldemo", standalone_mode=False)
     except UserError as error:

@@ -17,6 +17,7 @@ from dldemo.apps.segment.predict import Segmenter, overlay
 from dldemo.apps.segment.recipes import PRESETS, Recipe
 from dldemo.shared.data import dataset_path
 from dldemo.shared.errors import UserError
+from dldemo.shared.models.loading import resolve_weights
 from dldemo.shared.models.squeezenet import WEIGHTS_FILE, load_squeezenet_weights
 from dldemo.shared.train import RunDir, SeededBatches, ValidationScores, fit, start_run
 
@@ -140,6 +141,8 @@ def initial_model(init_weights: str | None, labels: LabelSpace, recipe: Recipe, 
                 f"{init_weights} predicts {model.output_shape[-1]} classes but {dataset} has "
                 f"{labels.num_classes}: fine-tune weights trained on this dataset"
             )
+        print(f"segment: fine-tuning {resolve_weights(init_weights, app='segment')} "
+              f"({model.count_params() / 1e6:.2f} M parameters, {labels.num_classes} classes)")  # fmt: skip
         return model
     model = build_segmenter(labels.num_classes, width=recipe.width, encoder=recipe.encoder)
     if recipe.encoder == "squeezenet":

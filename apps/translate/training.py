@@ -14,6 +14,7 @@ from dldemo.apps.translate.scoring import score
 from dldemo.apps.translate.tokenizer import BOS, Subwords
 from dldemo.apps.translate.translator import Translator, subwords_of
 from dldemo.shared.errors import UserError
+from dldemo.shared.models.loading import resolve_weights
 from dldemo.shared.train import LengthBatches, RunDir, ValidationScores, fit, start_run
 from dldemo.shared.train.averaging import promote_average as promote_average_model
 
@@ -155,6 +156,8 @@ def prepare(
         shape = shape_of(model)
         recipe = replace(recipe, shape=shape, vocabulary="separate" if shape.target_vocab_size else "joint")
         config["recipe"] = asdict(recipe)
+        size = f"{model.count_params() / 1e6:.1f} M parameters, its {recipe.vocabulary} subwords"
+        print(f"translate: starting from {resolve_weights(init_weights, app=APP)} ({size})")
     train_pairs = first(load_pairs(config["pair"], "train", config["data"]), recipe.max_pairs)
     val_pairs = first(load_pairs(config["pair"], "val", config["data"]), recipe.val_sentences)
     print(f"translate: {config['pair']}: {len(train_pairs)} training pairs ({train_pairs.skipped} skipped), "

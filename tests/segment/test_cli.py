@@ -162,6 +162,7 @@ def test_fine_tuning_starts_from_the_given_weights(trained_run, camvid_folder, t
     args = ("train", "segment", "--preset", "tiny", "--data", camvid_folder, "--epochs", 1)
     assert dldemo(*args, "--init-weights", trained_run, "--learning-rate", 1e-9, "--run-dir", run) == 0
     assert json.loads((run / "config.json").read_text())["init_weights"] == str(trained_run)
+    assert f"segment: fine-tuning {trained_run / 'best.keras'} (" in capsys.readouterr().out
     tuned = Segmenter.from_preset(run / "checkpoint.keras").model.get_layer("head").get_weights()[0]
     np.testing.assert_allclose(tuned, start, atol=1e-5)  # a vanishing learning rate keeps the start
 

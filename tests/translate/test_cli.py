@@ -106,6 +106,7 @@ def test_init_weights_goes_on_from_a_trained_model(trained, corpus, tmp_path, ca
     args = ["--data", corpus, "--preset", "tiny", "--epochs", 1, "--learning-rate", 0.001]
     tuned = tmp_path / "tuned"
     assert dldemo("train", "translate", "--init-weights", trained, "--run-dir", tuned, *args) == 0
+    assert f"translate: starting from {trained / 'best.keras'} (" in capsys.readouterr().out
     after = json.loads((tuned / "metrics.jsonl").read_text().splitlines()[0])
     assert after["val_loss"] < before[0]["val_loss"] and after["val_loss"] < before[-1]["val_loss"] * 1.1
     assert after["val_bleu"] > 60, after
