@@ -173,10 +173,12 @@ def train(session: Session, callbacks=()) -> list[dict]:
 def render_panel(
     images: list[np.ndarray], masks: list[np.ndarray], labels: LabelSpace, count: int = 3, side: int = 240
 ):
-    """A function model -> RGB grid of [image | prediction | ground truth] rows, for train-and-record,
-    of `count` pairs evenly spaced through the given ones (consecutive video frames look alike)."""
+    """A function model -> RGB grid of [image | prediction | ground truth] rows with the class legend
+    beside it, for train-and-record, of `count` pairs evenly spaced through the given ones (consecutive
+    video frames look alike)."""
     import cv2
 
+    from dldemo.apps.segment.live import legend
     from dldemo.shared.live import grid
 
     every = max(1, len(images) // count)
@@ -199,6 +201,7 @@ def render_panel(
                 overlay(image, predicted, labels.palette, 0.6),
                 overlay(image, mask, labels.palette, 0.6),
             ]
-        return grid(tiles, columns=3, labels=["image", "prediction", "ground truth"] * len(images))
+        panel = grid(tiles, columns=3, labels=["image", "prediction", "ground truth"] * len(images))
+        return np.hstack([panel, legend(labels, panel.shape[0])])
 
     return render

@@ -10,8 +10,9 @@ import numpy as np
 from dldemo.apps.translate.translator import Translation
 from dldemo.shared.live.hud import put_text, text_size
 
-CELL, SCALE = 30, 0.5
+CELL, SCALE = 48, 0.8  # sized for a projector: a 12-subword sentence makes a figure about 1000 px wide
 INK, PAPER = (30, 30, 30), (255, 255, 255)
+BAR_WIDTH = 24
 
 
 def _label(text: str) -> np.ndarray:
@@ -20,6 +21,31 @@ def _label(text: str) -> np.ndarray:
     strip = np.full((CELL, width + 8, 3), PAPER, np.uint8)
     put_text(strip, text, (4, (CELL + above - below) // 2), SCALE, INK)
     return strip
+
+
+def attention_figure(translation: Translation) -> np.ndarray:
+    """The heatmap with the sentence and its translation as a title and a colour bar for the weights."""
+    heatmap = attention_image(translation)
+    bar = colour_bar(heatmap.shape[0])
+    body = np.hstack([heatmap, np.full((heatmap.shape[0], CELL // 2, 3), PAPER, np.uint8), bar])
+    title = [_label(translation.source), _label(f"-> {translation.text}")]
+    return _stack([*title, body])
+
+
+def colour_bar(height: int) -> np.ndarray:
+    """A vertical scale from attention weight 1 (black, top) to 0 (white, bottom), labelled."""
+    top, bottom = _label("1"), _label("0")
+    span = max(1, height - top.shape[0] - bottom.shape[0])
+    ramp = np.repeat(np.linspace(0, 255, span, dtype=np.float32)[:, None], BAR_WIDTH, axis=1).astype(np.uint8)
+    ramp = np.repeat(ramp[..., None], 3, axis=2)
+    return _stack([top, ramp, bottom])
+
+
+def _stack(parts: list[np.ndarray]) -> np.ndarray:
+    """``parts`` one under another, left-aligned on white."""
+    width = max(part.shape[1] for part in parts)
+    return np.vstack([np.pad(part, ((0, 0), (0, width - part.shape[1]), (0, 0)), constant_values=255)
+                      for part in parts])  # fmt: skip
 
 
 def attention_image(translation: Translation) -> np.ndarray:
@@ -44,6 +70,6 @@ def attention_image(translation: Translation) -> np.ndarray:
 def save_attention(translation: Translation, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    if not cv2.imwrite(str(path), cv2.cvtColor(attention_image(translation), cv2.COLOR_RGB2BGR)):
+    if not cv2.imwrite(str(path), cv2.cvtColor(attention_figure(translation), cv2.COLOR_RGB2BGR)):
         raise OSError(f"could not write {path}")
     return path

@@ -90,7 +90,7 @@ def test_a_checkpoint_translates_in_a_new_process_from_stdin(trained, tmp_path):
     )  # fmt: skip
     assert done.stdout.splitlines() == ["vier fünf sechs .", "", "sieben ."]
     image = cv2.imread(str(attention))
-    assert image is not None and image.shape[0] > 60 and image.shape[1] > 60
+    assert image is not None and min(image.shape[:2]) > 4 * 48  # titled and projector-sized
 
 
 def test_run_with_no_input_translates_the_bundled_samples(trained, monkeypatch, capsys):
