@@ -225,8 +225,9 @@ class CarryEpochLogs(keras.callbacks.Callback):
 
 class FinishEpoch(keras.callbacks.Callback):
     """When a resumed ``fit`` begins: the end of epoch ``epoch``, whose batches all ran before an interrupt
-    cut its end short. It validates on ``val`` and calls ``on_epoch_end`` of ``callbacks`` with the
-    epoch's saved training logs, so the epoch is recorded exactly once."""
+    cut its end short. It validates on ``val`` and calls ``on_epoch_begin`` and ``on_epoch_end`` of
+    ``callbacks`` (the recorder's start: all batches done) with the epoch's saved training logs, so the
+    epoch is recorded exactly once."""
 
     def __init__(self, epoch: int, logs: Mapping[str, float], val, callbacks: list, recorder: RunRecorder):
         super().__init__()
@@ -234,7 +235,11 @@ class FinishEpoch(keras.callbacks.Callback):
         self.callbacks, self.recorder = callbacks, recorder
 
     def on_train_begin(self, logs: dict | None = None) -> None:
-        self.recorder.start_epoch(self.epoch, batches_done=self.recorder.train.batches_per_epoch)
+        for callback in self.callbacks:
+            if callback is self.recorder:
+                callback.start_epoch(self.epoch, batches_done=self.recorder.train.batches_per_epoch)
+            else:
+                callback.on_epoch_begin(self.epoch)
         logs = dict(self.logs)
         if self.val is not None:
             unpack = isinstance(self.val, tuple)  # (x, y[, weights]) as model.fit takes it, else a dataset

@@ -92,7 +92,8 @@ def _fit(model, train, epochs, run_dir, val, callbacks, monitor, mode, resume, a
     epoch, skip = state.get("epoch", 0), state.get("epoch_step", 0)
     try:
         if skip == train.batches_per_epoch:  # its batches ran, its end did not: finish it first
-            run(epoch + 1, epochs, 0, FinishEpoch(epoch, state["epoch_logs"], val, epoch_end, recorder))
+            finish = FinishEpoch(epoch, state["epoch_logs"], val, [*epoch_end, *shown], recorder)
+            run(epoch + 1, epochs, 0, finish)
         else:
             if skip and epoch < epochs:  # finish the interrupted epoch on its own: it has fewer batches
                 run(epoch, epoch + 1, skip)
