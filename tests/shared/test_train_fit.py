@@ -222,6 +222,7 @@ KILL_POINTS = {  # each at the end of epoch 2: (what dies, before or after it ac
 }
 
 
+@pytest.mark.skipif(keras.backend.backend() == "jax", reason="the same writes in the same order on JAX")
 @pytest.mark.parametrize("point", KILL_POINTS)
 def test_a_kill_anywhere_in_an_epochs_end_resumes_with_each_epoch_once(straight, tmp_path, monkeypatch,
                                                                          point):  # fmt: skip
