@@ -1,4 +1,5 @@
-"""Training layer: run start and folders, atomic checkpoints, seeded data, ``fit`` with exact resume."""
+"""Training layer: run start and locked folders, one-file atomic checkpoints, signals, seeded data, ``fit``
+with exact resume and progress."""
 
 from dldemo.shared.train.callbacks import ValidationScores
 from dldemo.shared.train.checkpoint import load_checkpoint, save_checkpoint

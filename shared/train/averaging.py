@@ -71,7 +71,7 @@ def promote_average(
     run_dir, score: Callable[[keras.Model], Mapping[str, float]], *, key: str, custom_objects: Mapping
 ) -> tuple[dict, bool]:
     """Score the run's averaged.keras; it replaces best.keras when its ``score()[key]`` beats the run's
-    best (``state.json``, a maximised monitor). Returns (the averaged model's scores, promoted?)."""
+    best (the checkpoint's state, a maximised monitor). Returns (the averaged model's scores, promoted?)."""
     import shutil
 
     from dldemo.shared.train.checkpoint import load_checkpoint
