@@ -130,6 +130,7 @@ def prepare(
         model = start.load_checkpoint(custom_objects())
         state = TrainState(**start.run.state())
         start.run.keep_history(lambda row: row.get("step", 0) <= state.step)  # rows after the checkpoint
+        print(f"resuming {start.run.path} at step {state.step:,} of {recipe.steps:,}")
     else:
         model = build_q_network(len(config["actions"]), layer_norm=recipe.layer_norm, dueling=recipe.dueling,
                                 seed=start.seed)  # fmt: skip

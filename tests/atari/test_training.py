@@ -28,7 +28,7 @@ class Interrupt:
             raise KeyboardInterrupt
 
 
-def test_interrupt_then_resume_continues_where_it_stopped(tmp_path):
+def test_interrupt_then_resume_continues_where_it_stopped(tmp_path, capsys):
     run_dir = tmp_path / "run"
     session = training.prepare(preset="tiny", steps=1536, run_dir=str(run_dir), seed=3)
     interrupt = Interrupt(at=2)
@@ -40,6 +40,7 @@ def test_interrupt_then_resume_continues_where_it_stopped(tmp_path):
     assert [row["step"] for row in rows][-1] == state["step"]
 
     resumed = training.prepare(resume=str(run_dir))
+    assert f"resuming {run_dir} at step {state['step']:,} of 1,536" in capsys.readouterr().out
     assert resumed.step == state["step"] and resumed.seed == 3 and resumed.game == "pong"
     for saved, restored in zip(interrupt.weights, resumed.learner.model.get_weights(), strict=True):
         np.testing.assert_array_equal(saved, restored)
