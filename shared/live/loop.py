@@ -131,9 +131,6 @@ class _Session:
             self.frames += 1
             if bar:
                 bar.update()
-            if not self.sink.interactive and self.source.is_still:  # a video holds a still a while
-                for _ in range(round(STILL_VIDEO_SECONDS * self.source.fps) - 1):
-                    self.sink.write(self.shown)
             seconds = 0.0  # webcams and MP4 output run as fast as the model; paused frames stay up
             if self.sink.interactive and not self.source.is_live:
                 seconds = STILL_SECONDS if self.source.is_still else 1 / self.source.fps
@@ -169,7 +166,8 @@ def run_live(
     MP4.
     """
     _warm_up(source, process, warmup)
-    sink = open_sink(output, fps=source.fps, title=app)
+    hold = round(STILL_VIDEO_SECONDS * source.fps) if source.is_still else 0  # a video holds each still
+    sink = open_sink(output, fps=source.fps, title=app, still_hold=hold)
     session = _Session(app, source, process, sink, dict(keys or {}), dict(key_help or {}), warmed=warmup > 0)
     passes = iter(source)
     try:

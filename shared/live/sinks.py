@@ -12,7 +12,7 @@ import numpy as np
 
 from dldemo.shared.errors import UserError
 from dldemo.shared.live.environment import has_display
-from dldemo.shared.live.video import Mp4Writer
+from dldemo.shared.live.video import Mp4Writer, fit_into
 
 OUT_DIR = Path("out")
 
@@ -52,6 +52,55 @@ class Mp4Sink(FrameSink):
         """The MP4's path, or None if no frame was written (then no file exists)."""
         path = self.writer.close()
         return path if self.frames_written else None
+
+
+class SlideshowSink(Mp4Sink):
+    """Still images into an MP4: each held ``hold`` frames, all fitted into the one frame size, among the
+    stills' own sizes, that leaves the least empty band area. It is chosen from the first ``look_ahead``
+    stills (held in memory until then), so a landscape photo after a portrait one is not shrunk into the
+    portrait's frame."""
+
+    def __init__(self, path: str | Path, fps: float, *, hold: int, look_ahead: int = 64) -> None:
+        super().__init__(path, fps)
+        self.hold, self.look_ahead = hold, look_ahead
+        self.pending: list[np.ndarray] = []
+        self.size: tuple[int, int] | None = None
+
+    def write(self, frame: np.ndarray) -> str | None:
+        if self.size is not None:
+            self._hold(frame)
+            return None
+        self.pending.append(frame)
+        if len(self.pending) >= self.look_ahead:
+            self._flush()
+        return None
+
+    def close(self) -> Path | None:
+        if self.pending:
+            self._flush()
+        return super().close()
+
+    def _flush(self) -> None:
+        self.size = least_banded_size([frame.shape[:2] for frame in self.pending])
+        for frame in self.pending:
+            self._hold(frame)
+        self.pending = []
+
+    def _hold(self, frame: np.ndarray) -> None:
+        fitted = fit_into(frame, *self.size)
+        for _ in range(self.hold):
+            super().write(fitted)
+
+
+def least_banded_size(sizes: list[tuple[int, int]]) -> tuple[int, int]:
+    """The (height, width) among ``sizes`` into which the others fit (scaled, aspect kept) with the least
+    empty area in all."""
+
+    def empty(canvas: tuple[int, int]) -> float:
+        height, width = canvas
+        return sum(1 - min(height / h, width / w) ** 2 * h * w / (height * width) for h, w in sizes)
+
+    return min(sizes, key=empty)
 
 
 SYSTEM_FONTS = "/usr/share/fonts/truetype"
@@ -112,10 +161,13 @@ def timestamped_path(stem: str, suffix: str, folder: Path = OUT_DIR) -> Path:
     return path
 
 
-def open_sink(output: str | Path | None, *, fps: float, title: str, force_video: bool = False) -> FrameSink:
+def open_sink(
+    output: str | Path | None, *, fps: float, title: str, force_video: bool = False, still_hold: int = 0
+) -> FrameSink:
     """An MP4 sink if ``output`` is given, video is forced or there is no display; else a window.
 
-    ``output`` may be an ``.mp4`` path or a folder; by default ``out/<title>-<time>.mp4``.
+    ``output`` may be an ``.mp4`` path or a folder; by default ``out/<title>-<time>.mp4``. With
+    ``still_hold`` the frames are stills, each held that many frames (a ``SlideshowSink``).
     """
     if output is None and not force_video and has_display():
         return WindowSink(title)
@@ -127,4 +179,4 @@ def open_sink(output: str | Path | None, *, fps: float, title: str, force_video:
             path = timestamped_path(title, ".mp4", path)
         elif path.suffix.lower() != ".mp4":
             raise UserError(f"output {path} must be an .mp4 file or a folder, e.g. --output out/{title}.mp4")
-    return Mp4Sink(path, fps)
+    return SlideshowSink(path, fps, hold=still_hold) if still_hold else Mp4Sink(path, fps)

@@ -7,7 +7,7 @@ import pytest
 
 from dldemo.shared.errors import UserError
 from dldemo.shared.live import Mp4Sink, has_camera, has_display, open_sink, read_video_frames
-from dldemo.shared.live.sinks import key_name
+from dldemo.shared.live.sinks import key_name, least_banded_size
 
 
 def test_has_display_follows_env(monkeypatch):
@@ -57,3 +57,18 @@ def test_output_path_folder_and_bad_suffix(tmp_path):
 )
 def test_key_names(code, name):
     assert key_name(code) == name
+
+
+def test_a_slideshow_picks_the_frame_size_with_the_least_empty_bands(tmp_path):
+    portrait, landscape = np.full((120, 80, 3), 200, np.uint8), np.full((60, 160, 3), 90, np.uint8)
+    sink = open_sink(tmp_path / "stills.mp4", fps=1, title="t", still_hold=3)
+    for frame in (portrait, landscape, landscape):  # two landscapes: their own size wastes the least
+        assert sink.write(frame) is None
+    frames = read_video_frames(sink.close())
+    assert len(frames) == 3 * 3 and frames[0].shape == (60, 160, 3)
+    assert abs(int(frames[-1][30, 80, 0]) - 90) < 8  # a landscape fills its frame, no bands
+
+
+def test_least_banded_size_weighs_every_still():
+    assert least_banded_size([(100, 100), (100, 300), (100, 300)]) == (100, 300)
+    assert least_banded_size([(100, 100), (100, 100), (100, 300)]) == (100, 100)
