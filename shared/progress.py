@@ -21,13 +21,14 @@ REDRAW_SECONDS = 0.1
 
 class Progress:
     """``update()`` after each item of a loop of ``total`` items (None: unknown; ``done`` of them already
-    are); ``close()`` at the end."""
+    are); ``close()`` at the end. Without a ``label`` it counts silently (a library loop whose caller did
+    not ask to show it)."""
 
     def __init__(
         self,
         total: int | None,
         *,
-        label: str,
+        label: str | None,
         unit: str = "item",
         done: int = 0,
         stream: TextIO | None = None,
@@ -48,7 +49,7 @@ class Progress:
         now = self.clock()
         if self._first is None:
             self._first = (now, self.done)
-        if now - self._last_shown < (REDRAW_SECONDS if self.terminal else self.every):
+        if self.label is None or now - self._last_shown < (REDRAW_SECONDS if self.terminal else self.every):
             return
         self._last_shown = now
         line = self.line(now, describe() if describe else "")

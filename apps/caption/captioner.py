@@ -94,10 +94,13 @@ class Captioner:
             length_penalty=length_penalty,
         )
 
-    def caption_features(self, features: np.ndarray, **decoding) -> list[Caption]:
-        """Captions of feature grids (N, L, C), decoded ``DECODE_BATCH`` photos at a time."""
+    def caption_features(
+        self, features: np.ndarray, *, progress: str | None = None, **decoding
+    ) -> list[Caption]:
+        """Captions of feature grids (N, L, C), decoded ``DECODE_BATCH`` photos at a time; with a
+        ``progress`` label the loop shows its progress."""
         captions = []
-        bar = Progress(len(features), label="captioning", unit="photo")
+        bar = Progress(len(features), label=progress, unit="photo")
         for start in range(0, len(features), DECODE_BATCH):
             hypotheses = self.decode(features[start : start + DECODE_BATCH], **decoding)
             bar.update(len(hypotheses.tokens))

@@ -21,7 +21,8 @@ def evaluate_split(
     """The split's scores (percent) and settings, and the captions in the split's order."""
     photos = load_split(split, data).first(limit)
     grids = cached_features(captioner.cnn, captioner.encoder, captioner.grid, photos.images, split)
-    captions = captioner.caption_features(grids, beam=beam, length_penalty=length_penalty)
+    captions = captioner.caption_features(grids, beam=beam, length_penalty=length_penalty,
+                                          progress=f"caption: captioning {split}")  # fmt: skip
     hypotheses = [c.words for c in captions]
     numbers = {
         **caption_scores(hypotheses, photos.references()),

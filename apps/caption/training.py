@@ -68,7 +68,7 @@ def caption_batches(
 
 def dev_scores(model: keras.Model, features: np.ndarray, references: list[list[list[str]]]) -> dict:
     """BLEU-4 and CIDEr-D (percent) of the model's greedy captions of the dev grids."""
-    captions = Captioner(model).caption_features(features, beam=1)
+    captions = Captioner(model).caption_features(features, beam=1, progress="caption: validation")
     scores = caption_scores([c.words for c in captions], references)
     return {"bleu4": scores["bleu4"], "cider": scores["cider"]}
 

@@ -185,7 +185,9 @@ def evaluate(weights, pair, data, split, source_file, reference_file, limit, bea
         load_files(source_file, reference_file) if source_file else load_pairs(translator.pair, split, data)
     )
     sources, references = pairs.source[:limit], pairs.target[:limit]
-    translations = translator.translate(sources, beam=beam, length_penalty=length_penalty)
+    translations = translator.translate(
+        sources, beam=beam, length_penalty=length_penalty, progress="translate: translating"
+    )
     scores = score([t.text for t in translations], references)
     if output:
         Path(output).write_text("".join(f"{t.text}\n" for t in translations), encoding="utf-8")

@@ -48,7 +48,8 @@ class PairBatches(LengthBatches):
 
 def greedy_scores(model: keras.Model, pairs: Pairs) -> dict[str, float]:
     """sacreBLEU and chrF of the model's greedy translations of ``pairs`` (the validation scores)."""
-    scores = score([t.text for t in Translator(model).translate(pairs.source, beam=1)], pairs.target)
+    translations = Translator(model).translate(pairs.source, beam=1, progress="translate: validation")
+    scores = score([t.text for t in translations], pairs.target)
     return {"bleu": scores.bleu, "chrf": scores.chrf}
 
 

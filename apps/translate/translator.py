@@ -99,12 +99,14 @@ class Translator:
         beam: int = 5,
         length_penalty: float = LENGTH_PENALTY,
         batch_size: int = 64,
+        progress: str | None = None,
     ) -> list[Translation]:
-        """Translations of ``texts`` in order (batched by length for speed)."""
+        """Translations of ``texts`` in order (batched by length for speed); with a ``progress`` label the
+        loop shows its progress."""
         encoded = self.source_subwords.encode(texts)
         order = np.argsort([len(ids) for ids in encoded], kind="stable")
         results: list[Translation | None] = [None] * len(texts)
-        bar = Progress(len(texts), label="translating", unit="sentence")
+        bar = Progress(len(texts), label=progress, unit="sentence")
         for start in range(0, len(texts), batch_size):
             chunk = order[start : start + batch_size]
             hypotheses = self.decode_ids(

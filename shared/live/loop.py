@@ -122,21 +122,19 @@ class _Session:
         """One pass over ``frames``; True if it showed frames and ended without reaching max_frames."""
         before = self.frames
         total = min(filter(None, (self.source.count, max_frames)), default=None)
-        bar = Progress(total, label=f"{self.app}: video", unit="frame") if not self.sink.interactive else None
-        for frame in frames:
-            if max_frames is not None and self.frames >= max_frames:
-                return False
-            started = time.perf_counter()
-            self.handle(self.show(frame), frame)
-            self.frames += 1
-            if bar:
+        label = None if self.sink.interactive else f"{self.app}: video"  # a window shows its own progress
+        with Progress(total, label=label, unit="frame") as bar:
+            for frame in frames:
+                if max_frames is not None and self.frames >= max_frames:
+                    return False
+                started = time.perf_counter()
+                self.handle(self.show(frame), frame)
+                self.frames += 1
                 bar.update()
-            seconds = 0.0  # webcams and MP4 output run as fast as the model; paused frames stay up
-            if self.sink.interactive and not self.source.is_live:
-                seconds = STILL_SECONDS if self.source.is_still else 1 / self.source.fps
-            self.dwell(frame, seconds - (time.perf_counter() - started))
-        if bar:
-            bar.close()
+                seconds = 0.0  # webcams and MP4 output run as fast as the model; paused frames stay up
+                if self.sink.interactive and not self.source.is_live:
+                    seconds = STILL_SECONDS if self.source.is_still else 1 / self.source.fps
+                self.dwell(frame, seconds - (time.perf_counter() - started))
         return self.frames > before
 
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from dldemo.shared.record.curve import plot_learning_curve
 from dldemo.shared.record.recorder import TrainingRecorder
+from dldemo.shared.train.callbacks import scalar_logs
 from dldemo.shared.train.rundir import RunDir
 
 Caption = Callable[[int, Mapping[str, float]], str]
@@ -63,10 +64,10 @@ class RecordCallback(keras.callbacks.Callback):
     def on_train_batch_end(self, batch: int, logs: Mapping[str, float] | None = None) -> None:
         self._step += 1
         if self.every_steps and self._step % self.every_steps == 0:
-            self._record(self._epoch + 1, {**_floats(logs), "step": self._step})
+            self._record(self._epoch + 1, {**scalar_logs(logs), "step": self._step})
 
     def on_epoch_end(self, epoch: int, logs: Mapping[str, float] | None = None) -> None:
-        logs = _floats(logs)
+        logs = scalar_logs(logs)
         self.history.append({"epoch": epoch + 1, **logs})
         if self.every_epochs and (epoch + 1) % self.every_epochs == 0:
             self._record(epoch + 1, logs)
@@ -78,11 +79,6 @@ class RecordCallback(keras.callbacks.Callback):
         video = self.recorder.close()
         curve = plot_learning_curve(self.history, self.curve_path, title=self.output.stem)
         print(f"wrote {video} ({self.recorder.frames_written} frames) and {curve}")
-
-
-def _floats(logs: Mapping[str, float] | None) -> dict[str, float]:
-    """The scalar Keras logs (possibly tensors) as plain floats."""
-    return {k: float(v) for k, v in (logs or {}).items() if np.size(v) == 1}
 
 
 def epoch_caption(describe: Callable[[Mapping[str, float]], str], needs: str) -> Caption:

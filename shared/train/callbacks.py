@@ -9,7 +9,6 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TextIO
 
 import keras
 import numpy as np
@@ -146,7 +145,7 @@ class RunRecorder(keras.callbacks.Callback):
         if not epoch_step:
             return {}
         logged, logs = self._batch_logs
-        return _floats(logs if logged == epoch_step else self.model.get_metrics_result())
+        return scalar_logs(logs if logged == epoch_step else self.model.get_metrics_result())
 
     def save(self, epoch: int, epoch_step: int, *, interrupted: bool = False) -> None:
         """Checkpoint the model with the state of ``epoch_step`` batches into epoch ``epoch`` (0-based)."""
@@ -172,18 +171,17 @@ class RunRecorder(keras.callbacks.Callback):
 
 class EpochProgress(keras.callbacks.Callback):
     """Progress inside every epoch (batches, rate, ETA, running loss; see ``shared.progress``), then one
-    line per epoch with its numbers. It comes last: the line shows what the epoch's callbacks added."""
+    line per epoch with its numbers. It comes after the records: the line shows what they added."""
 
-    def __init__(self, train: SeededBatches, epochs: int, stream: TextIO | None = None):
+    def __init__(self, train: SeededBatches, epochs: int):
         super().__init__()
-        self.train, self.epochs, self.stream = train, epochs, stream
+        self.train, self.epochs = train, epochs
         self.bar: Progress | None = None
         self._loss: Mapping = {}
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         label = f"epoch {epoch + 1}/{self.epochs}"
-        self.bar = Progress(self.train.batches_per_epoch, label=label, unit="batch", done=self.train.skipped,
-                            stream=self.stream)  # fmt: skip
+        self.bar = Progress(self.train.batches_per_epoch, label=label, unit="batch", done=self.train.skipped)
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         self._loss = logs or {}
@@ -276,8 +274,9 @@ def _seed_variables(model: keras.Model) -> list:
     return [v for v in model.variables if v.name == "seed_generator_state"]
 
 
-def _floats(logs: Mapping) -> dict[str, float]:
-    return {name: float(value) for name, value in logs.items() if np.size(value) == 1}
+def scalar_logs(logs: Mapping | None) -> dict[str, float]:
+    """The scalar Keras logs (possibly tensors) as plain floats."""
+    return {name: float(value) for name, value in (logs or {}).items() if np.size(value) == 1}
 
 
 def tensorboard(log_dir: Path) -> list[keras.callbacks.Callback]:
