@@ -1,4 +1,4 @@
-"""The `dldemo` command line: list, info, data, and the four verbs that every app answers."""
+"""The `dldemo` command line: list, info, data, serve, and the verbs that every app answers."""
 
 from __future__ import annotations
 
@@ -73,6 +73,52 @@ def info() -> None:
 
 
 cli.add_command(data_group)
+
+
+@cli.command("serve")
+@click.option("--port", type=click.IntRange(1, 65535), default=7860, show_default=True, help="TCP port.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; 0.0.0.0 opens the page to the whole network (a warning says so).",
+)
+@click.option(
+    "--weights",
+    "weights",
+    multiple=True,
+    metavar="APP=PATH",
+    help="Serve an app with other weights (a run folder or a .keras file); repeatable.",
+)
+@click.option(
+    "--app",
+    "only",
+    multiple=True,
+    metavar="NAME",
+    help="Only these apps' tabs (repeatable; default: every app).",
+)
+@click.option("--no-browser", is_flag=True, help="Do not open the page in a browser.")
+def serve(port, host, weights, only, no_browser):
+    """Every app live in a browser page (webcam, upload, samples): needs the 'web' extra."""
+    from dldemo.shared.live import has_display
+    from dldemo.shared.web import require_web_extra
+
+    require_web_extra()
+    apps = {name: app for name, app in discover_apps().items() if app.has_web}
+    chosen = [get_app(name) for name in only] if only else list(apps.values())
+    if missing := [app.name for app in chosen if not app.has_web]:
+        raise UserError(f"app '{missing[0]}' has no browser tab: choose from {', '.join(apps)}")
+    import_keras_quietly()
+    from dldemo.shared.web.server import parse_weights
+    from dldemo.shared.web.server import serve as serve_page
+
+    serve_page(
+        apps=chosen,
+        weights=parse_weights(weights, {app.name: app for app in chosen}),
+        host=host,
+        port=port,
+        open_browser=not no_browser and has_display(),
+    )
 
 
 def _quietly(callback: Callable) -> Callable:

@@ -16,5 +16,6 @@ APP = App(
     name="atari",
     description="Deep Q-learning on Atari: an agent learns Pong (or any ALE game) from pixels (mean return)",
     commands_module="dldemo.apps.atari.commands",
+    web_module="dldemo.apps.atari.web",
     weights=ASSETS_DIR / "atari" / "pong.keras",
 )

@@ -17,5 +17,6 @@ APP = App(
     name="caption",
     description="Image captioning: CNN grid, attention LSTM, beam search (Flickr8k, BLEU and CIDEr-D)",
     commands_module="dldemo.apps.caption.commands",
+    web_module="dldemo.apps.caption.web",
     weights=ASSETS_DIR / "caption" / "captioner.keras",
 )

@@ -17,5 +17,6 @@ APP = App(
     name="colorize",
     description="Image colorization: a U-Net predicts the colours of grey photos (PSNR, SSIM, colourfulness)",
     commands_module="dldemo.apps.colorize.commands",
+    web_module="dldemo.apps.colorize.web",
     weights=ASSETS_DIR / "colorize" / "colorizer.keras",
 )

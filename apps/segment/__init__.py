@@ -18,5 +18,6 @@ APP = App(
     name="segment",
     description="Semantic segmentation: a U-Net paints every pixel by class (CamVid, mIoU)",
     commands_module="dldemo.apps.segment.commands",
+    web_module="dldemo.apps.segment.web",
     weights=ASSETS_DIR / "segment" / "segmenter.keras",
 )

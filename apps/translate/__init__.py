@@ -17,5 +17,6 @@ APP = App(
     name="translate",
     description="Seq2seq translation: BiLSTM encoder, attention, beam search (Multi30k, sacreBLEU)",
     commands_module="dldemo.apps.translate.commands",
+    web_module="dldemo.apps.translate.web",
     weights=ASSETS_DIR / "translate" / "translator.keras",
 )
