@@ -43,6 +43,16 @@ def write_y4m(rgb: np.ndarray, path: Path, frames: int = 10) -> Path:
     return path
 
 
+def webcam_browser_args(photo: np.ndarray, folder: Path) -> list[str]:
+    """Chromium flags that grant camera access and make its webcam play ``photo`` in a loop."""
+    clip = write_y4m(photo, folder / "webcam.y4m")
+    return [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={clip}",
+    ]
+
+
 @pytest.fixture(scope="session")
 def served_page(tmp_path_factory) -> Iterator[str]:
     """The URL of `dldemo serve` with every app, started once for the session."""
@@ -84,15 +94,8 @@ def browser(tmp_path_factory):
         pytest.skip("no system chromium (apt-get install chromium): the browser tests need it")
     sync_api = pytest.importorskip("playwright.sync_api", reason="needs playwright (the 'test' extra)")
     _, coffee = sample_photos(("coffee",))[0]
-    clip = write_y4m(coffee, tmp_path_factory.mktemp("webcam") / "coffee.y4m")
+    args = webcam_browser_args(coffee, tmp_path_factory.mktemp("webcam"))
     with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=executable,
-            args=[
-                "--use-fake-ui-for-media-stream",
-                "--use-fake-device-for-media-stream",
-                f"--use-file-for-fake-video-capture={clip}",
-            ],
-        )
+        chromium = playwright.chromium.launch(executable_path=executable, args=args)
         yield chromium
         chromium.close()

@@ -76,3 +76,19 @@ def test_serve_refuses_bad_weights_and_unknown_apps_in_one_line(capsys):
     assert "APP=PATH" in capsys.readouterr().err
     assert dldemo("serve", "--app", "nosuchapp") == 2
     assert "unknown app 'nosuchapp'" in capsys.readouterr().err
+
+
+def test_serving_beyond_loopback_warns_before_anything_loads(monkeypatch, capsys):
+    from dldemo.shared.web import server
+
+    class Stop(Exception):
+        pass
+
+    def no_page(*args):
+        raise Stop
+
+    monkeypatch.setattr(server, "build_page", no_page)
+    for host, warned in (("0.0.0.0", True), ("127.0.0.1", False)):
+        with pytest.raises(Stop):
+            server.serve(apps=[], weights={}, host=host, port=7860, open_browser=False)
+        assert ("warning: serving on 0.0.0.0" in capsys.readouterr().err) is warned
