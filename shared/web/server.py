@@ -17,6 +17,7 @@ from dldemo.shared.web.inputs import MAX_UPLOAD_BYTES
 from dldemo.shared.web.tab import WebContext
 
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 7860
+CACHE_CLEANUP = (300, 600)  # every 5 min delete the page's result files older than 10 min (streams make many)
 PAGE_CSS = ".dldemo-timing {opacity: 0.7; font-size: 0.9em}"
 
 
@@ -44,7 +45,7 @@ def is_loopback(host: str) -> bool:
 
 def build_page(apps: Sequence[App], weights: dict[str, str], files: Path) -> gr.Blocks:
     """One tab per app, each built (its model loaded once, shared by every visitor) by the app's hook."""
-    with gr.Blocks(title="dldemo", analytics_enabled=False) as page:
+    with gr.Blocks(title="dldemo", analytics_enabled=False, delete_cache=CACHE_CLEANUP) as page:
         gr.Markdown("## dldemo: deep learning, live")
         for app in apps:
             with gr.Tab(app.name, id=app.name):
