@@ -10,9 +10,10 @@ from dldemo.apps.atari.network import build_q_network
 from dldemo.apps.atari.recipes import recipe_for
 from dldemo.apps.atari.recording import short_count
 from dldemo.shared.live import read_video_frames
-from tests.cli import dldemo
+from tests.cli import dldemo, tensorflow_half_only
 
 
+@tensorflow_half_only
 def test_run_writes_the_requested_frames_of_the_shipped_agent(tmp_path, capsys):
     video = tmp_path / "pong.mp4"
     assert dldemo("run", "atari", "--output", video, "--max-frames", 90) == 0
@@ -23,6 +24,7 @@ def test_run_writes_the_requested_frames_of_the_shipped_agent(tmp_path, capsys):
     assert f"wrote {video} (90 frames)" in capsys.readouterr().out
 
 
+@tensorflow_half_only
 def test_record_stitches_one_captioned_clip_per_milestone(tmp_path, capsys):
     video = tmp_path / "training.mp4"
     args = ["--preset", "tiny", "--steps", 512, "--clip-every", 256, "--clip-seconds", 0.25]

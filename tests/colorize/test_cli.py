@@ -11,7 +11,7 @@ import pytest
 from dldemo.apps.colorize.evaluate import greyed
 from dldemo.shared.data import read_image
 from dldemo.shared.live import read_video_frames
-from tests.cli import dldemo
+from tests.cli import dldemo, tensorflow_half_only
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +115,7 @@ def test_run_defaults_to_the_bundled_samples_headless(trained_run, tmp_path, mon
     assert len(videos) == 1 and len(read_video_frames(videos[0])) == 2 * 3
 
 
+@tensorflow_half_only
 def test_record_makes_a_video_per_epoch_and_a_learning_curve(photo_folder, tmp_path):
     video = tmp_path / "record.mp4"
     status = dldemo(

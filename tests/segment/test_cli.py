@@ -11,7 +11,7 @@ from dldemo.apps.segment.labels import CAMVID
 from dldemo.apps.segment.predict import Segmenter
 from dldemo.apps.segment.recipes import PRESETS
 from dldemo.shared.live import read_video_frames
-from tests.cli import dldemo
+from tests.cli import dldemo, tensorflow_half_only
 
 VOID = 11
 
@@ -86,6 +86,7 @@ def test_run_writes_a_decodable_video_of_the_requested_length(trained_run, camvi
     assert str(video) in capsys.readouterr().out
 
 
+@tensorflow_half_only
 def test_record_makes_a_video_per_epoch_and_a_learning_curve(camvid_folder, tmp_path):
     video = tmp_path / "record.mp4"
     status = dldemo(
@@ -154,6 +155,7 @@ def test_a_run_directory_loads_with_its_classes(trained_run):
     assert isinstance(segmenter.model, keras.Model) and segmenter.labels == CAMVID
 
 
+@tensorflow_half_only
 def test_fine_tuning_starts_from_the_given_weights(trained_run, camvid_folder, tmp_path, capsys):
     from dldemo.apps.segment.model import build_segmenter
 

@@ -16,7 +16,7 @@ from dldemo.apps.translate.tokenizer import UNK
 from dldemo.apps.translate.translator import Translator
 from dldemo.shared.errors import UserError
 from dldemo.shared.live import read_video_frames
-from tests.cli import dldemo
+from tests.cli import dldemo, tensorflow_half_only
 
 ENGLISH = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 GERMAN = ["null", "eins", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun"]
@@ -62,6 +62,7 @@ def test_a_tiny_model_learns_the_made_up_language(trained, corpus, capsys):
     assert "tok:13a" in scores["bleu_signature"] and scores["sentences"] == 40
 
 
+@tensorflow_half_only
 def test_separate_vocabularies_learn_the_made_up_language_too(corpus, tmp_path, capsys):
     run = tmp_path / "separate"
     args = ["--data", corpus, "--preset", "tiny", "--epochs", 12, "--learning-rate", 0.01]
@@ -101,6 +102,7 @@ def test_run_with_no_input_translates_the_bundled_samples(trained, monkeypatch, 
     assert lines[0] == f"en: {sample_sentences('en')[0]}"
 
 
+@tensorflow_half_only
 def test_init_weights_goes_on_from_a_trained_model(trained, corpus, tmp_path, capsys):
     before = [json.loads(line) for line in (trained / "metrics.jsonl").read_text().splitlines()]
     args = ["--data", corpus, "--preset", "tiny", "--epochs", 1, "--learning-rate", 0.001]
@@ -137,6 +139,7 @@ def test_eval_on_any_pair_of_files(trained, tmp_path, capsys):
     assert len(saved.read_text(encoding="utf-8").splitlines()) == 2  # one translation a source line
 
 
+@tensorflow_half_only
 def test_record_writes_one_panel_per_epoch(corpus, tmp_path, capsys):
     video = tmp_path / "training.mp4"
     args = [
