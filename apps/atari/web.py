@@ -68,6 +68,7 @@ def tab(context: WebContext) -> None:
         label="the agent's game and its Q-values",
         format="png",
         interactive=False,
+        buttons=["download", "fullscreen"],
         height=560,
         elem_id="atari-screen",
     )

@@ -32,12 +32,15 @@ def tab(context: WebContext) -> None:
         context,
         process=process,
         outputs=lambda: [
-            gr.Textbox(label="caption", interactive=False, elem_id="caption-text"),
+            gr.Textbox(
+                label="caption", interactive=False, buttons=["copy"], elem_id="caption-text"
+            ),
             gr.HTML(label="other candidates of the beam", elem_id="caption-alternatives"),
             gr.Image(
                 label="where each word looked",
                 format="jpeg",
                 interactive=False,
+                buttons=["download", "fullscreen"],
                 show_label=False,
                 elem_id="caption-attention",
             ),

@@ -31,6 +31,7 @@ def tab(context: WebContext) -> None:
                 label=" | ".join(PANELS),
                 format="jpeg",
                 interactive=False,
+                buttons=["download", "fullscreen"],
                 show_label=False,
                 elem_id="colorize-panels",
             )

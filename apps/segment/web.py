@@ -46,6 +46,7 @@ def tab(context: WebContext) -> None:
                 label="segmented",
                 format="jpeg",
                 interactive=False,
+                buttons=["download", "fullscreen"],
                 show_label=False,
                 elem_id="segment-painted",
             ),

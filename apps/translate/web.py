@@ -36,12 +36,16 @@ def tab(context: WebContext) -> None:
             gr.Examples(examples=[[s] for s in sample_sentences(source)], inputs=[sentence], label="samples")
         with gr.Column(scale=3):
             translation = gr.Textbox(
-                label=f"translation ({target})", interactive=False, elem_id="translate-output"
+                label=f"translation ({target})",
+                interactive=False,
+                buttons=["copy"],
+                elem_id="translate-output",
             )
             figure = gr.Image(
                 label="attention: rows look at columns",
                 format="png",
                 interactive=False,
+                buttons=["download", "fullscreen"],
                 elem_id="translate-attention",
             )
             timing = gr.Markdown(elem_classes=["dldemo-timing"])

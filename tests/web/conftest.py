@@ -33,13 +33,14 @@ def free_port() -> int:
 
 
 def write_y4m(rgb: np.ndarray, path: Path, frames: int = 10) -> Path:
-    """A still photo as a short YUV4MPEG2 clip, what chromium's fake webcam plays in a loop."""
+    """A still photo panning slowly (2 px a frame) as a YUV4MPEG2 clip at 10 frames/s, what chromium's fake
+    webcam plays in a loop: every frame differs, like a real camera's."""
     height, width = (side - side % 2 for side in rgb.shape[:2])
-    i420 = cv2.cvtColor(np.ascontiguousarray(rgb[:height, :width]), cv2.COLOR_RGB2YUV_I420)
     with path.open("wb") as clip:
         clip.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
-        for _ in range(frames):
-            clip.write(b"FRAME\n" + i420.tobytes())
+        for index in range(frames):
+            frame = np.ascontiguousarray(np.roll(rgb, 2 * index, axis=1)[:height, :width])
+            clip.write(b"FRAME\n" + cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420).tobytes())
     return path
 
 
