@@ -32,9 +32,7 @@ def tab(context: WebContext) -> None:
         context,
         process=process,
         outputs=lambda: [
-            gr.Textbox(
-                label="caption", interactive=False, buttons=["copy"], elem_id="caption-text"
-            ),
+            gr.Textbox(label="caption", interactive=False, buttons=["copy"], elem_id="caption-text"),
             gr.HTML(label="other candidates of the beam", elem_id="caption-alternatives"),
             gr.Image(
                 label="where each word looked",
