@@ -99,3 +99,9 @@ def test_a_dqn_run_too_short_to_learn_says_so_and_sizes_its_replay_to_the_run(tm
     assert "warning: the run ends at 200 steps, before DQN starts learning (after 256)" in err
     with np.load(tmp_path / "run" / "replay.npz") as saved:  # room for the run's 200 steps, not 4096
         assert saved["frames"].shape[:2] == (4, 50)
+
+
+def test_jax_on_a_cpu_only_is_told_that_tensorflow_trains_faster():
+    assert "TensorFlow trains atari about twice as fast" in training.slower_backend_note("jax", ["cpu:0"])
+    assert training.slower_backend_note("jax", ["gpu:0"]) is None
+    assert training.slower_backend_note("tensorflow", ["cpu:0"]) is None
