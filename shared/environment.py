@@ -55,6 +55,7 @@ def describe_environment() -> dict[str, str]:
 
     from dldemo.shared.data import data_root
     from dldemo.shared.live import has_camera, has_display
+    from dldemo.shared.train.distribute import describe_distribution, mixed_policy
 
     devices = keras.distribution.list_devices()
     return {
@@ -63,6 +64,8 @@ def describe_environment() -> dict[str, str]:
         "keras": keras.__version__,
         "backend": keras.backend.backend(),
         "devices": ", ".join(devices) or "cpu",
+        "precision": f"{keras.config.dtype_policy().name} (train --mixed-precision: {mixed_policy(devices)})",
+        "distribution": describe_distribution(devices),
         "tensorflow": _version("tensorflow-cpu")
         if _version("tensorflow") == "not installed"
         else _version("tensorflow"),

@@ -16,6 +16,11 @@ def list_devices() -> list[str]:
         return ["cpu:0"]
 
 
+def mixed_policy(devices: Sequence[str]) -> str:
+    """The half-precision policy for ``devices``: float16 compute on a GPU, bfloat16 elsewhere."""
+    return "mixed_float16" if any(device.startswith("gpu") for device in devices) else "mixed_bfloat16"
+
+
 def enable_mixed_precision(enabled: bool) -> None:
     """Set the global dtype policy; call it before building the model.
 
@@ -24,13 +29,7 @@ def enable_mixed_precision(enabled: bool) -> None:
     it needs no loss scaling; it saves memory but on an older CPU it may be slower than float32.
     ``enabled=False`` restores ``float32``.
     """
-    if not enabled:
-        policy = "float32"
-    elif any(device.startswith("gpu") for device in list_devices()):
-        policy = "mixed_float16"
-    else:
-        policy = "mixed_bfloat16"
-    keras.mixed_precision.set_global_policy(policy)
+    keras.mixed_precision.set_global_policy(mixed_policy(list_devices()) if enabled else "float32")
 
 
 def configure_distribution(devices: Sequence[str] | None = None) -> int:
@@ -52,6 +51,26 @@ def configure_distribution(devices: Sequence[str] | None = None) -> int:
         return 1
     keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
     return len(devices)
+
+
+def describe_distribution(devices: Sequence[str] | None = None) -> str:
+    """How training spreads over ``devices`` (default: all Keras sees), in words: what `dldemo info` shows
+    and a run's config records."""
+    devices = list(devices) if devices is not None else list_devices()
+    if len(devices) <= 1:
+        return "one device"
+    if keras.backend.backend() != "jax":
+        return f"one device ({len(devices)} found; several need KERAS_BACKEND=jax)"
+    return f"data-parallel over {len(devices)} devices (keras.distribution.DataParallel)"
+
+
+def device_setup() -> dict[str, object]:
+    """The devices, compute precision and distribution a run trains with (call after ``prepare_devices``)."""
+    return {
+        "devices": list_devices(),
+        "precision": keras.config.dtype_policy().name,
+        "distribution": describe_distribution(),
+    }
 
 
 def prepare_devices(batch_size: int, mixed_precision: bool) -> int:

@@ -15,7 +15,7 @@ import keras
 
 from dldemo.shared.errors import UserError
 from dldemo.shared.train.checkpoint import load_checkpoint
-from dldemo.shared.train.distribute import prepare_devices
+from dldemo.shared.train.distribute import device_setup, prepare_devices
 from dldemo.shared.train.rundir import RunDir, create_run_dir, open_run_dir
 from dldemo.shared.train.seeding import seed_everything
 
@@ -57,7 +57,10 @@ class RunStart:
 
     def prepare_devices(self, batch_size: int) -> int:
         """Precision policy and data parallelism for this run (as it was first started)."""
-        return prepare_devices(batch_size, self.config.get("mixed_precision", False))
+        count = prepare_devices(batch_size, self.config.get("mixed_precision", False))
+        if not self.resumed:  # a resumed run's config.json keeps what it started with
+            self.config.update(device_setup())
+        return count
 
     def load_checkpoint(self, custom_objects: Mapping | None = None) -> keras.Model:
         """The resumed run's latest checkpoint, compiled, with its optimizer state."""

@@ -60,4 +60,5 @@ def test_a_command_prints_no_backend_start_up_noise():
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0 and "backend" in done.stdout
+    assert "precision    float32" in done.stdout and "distribution one device" in done.stdout
     assert done.stderr.strip() == ""

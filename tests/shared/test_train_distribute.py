@@ -11,6 +11,7 @@ import keras
 import pytest
 
 from dldemo.shared.train import configure_distribution, enable_mixed_precision
+from dldemo.shared.train.distribute import describe_distribution, mixed_policy
 
 
 def test_mixed_precision_picks_bfloat16_off_gpu_and_can_be_undone():
@@ -27,6 +28,16 @@ def test_mixed_precision_picks_bfloat16_off_gpu_and_can_be_undone():
 def test_one_device_is_a_no_op():
     assert configure_distribution(["cpu:0"]) == 1
     assert keras.distribution.distribution() is None
+
+
+def test_the_planned_distribution_and_precision_in_words():
+    assert describe_distribution(["cpu:0"]) == "one device"
+    several = describe_distribution(["gpu:0", "gpu:1"])
+    if keras.backend.backend() == "jax":
+        assert several == "data-parallel over 2 devices (keras.distribution.DataParallel)"
+    else:
+        assert several == "one device (2 found; several need KERAS_BACKEND=jax)"
+    assert (mixed_policy(["gpu:0"]), mixed_policy(["cpu:0"])) == ("mixed_float16", "mixed_bfloat16")
 
 
 _DATA_PARALLEL_RUN = textwrap.dedent(
@@ -51,7 +62,9 @@ _DATA_PARALLEL_RUN = textwrap.dedent(
     run = create_run_dir("demo", {}, root=sys.argv[1])
     history = fit(model, Lines(batch_size=8, seed=0, drop_last=True), epochs=3, run_dir=run, verbose=0)
     strategy = type(keras.distribution.distribution()).__name__
-    print(json.dumps({"devices": devices, "strategy": strategy, "losses": [row["loss"] for row in history]}))
+    from dldemo.shared.train.distribute import device_setup
+    print(json.dumps({"devices": devices, "strategy": strategy, "losses": [row["loss"] for row in history],
+                      "setup": device_setup()}))
     """
 )
 
@@ -69,4 +82,9 @@ def test_data_parallel_on_two_fake_jax_devices(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert (result["devices"], result["strategy"]) == (2, "DataParallel")
+    assert result["setup"] == {
+        "devices": ["cpu:0", "cpu:1"],
+        "precision": "float32",
+        "distribution": "data-parallel over 2 devices (keras.distribution.DataParallel)",
+    }
     assert result["losses"][-1] < 0.5 * result["losses"][0]

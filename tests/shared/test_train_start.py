@@ -56,6 +56,9 @@ def test_a_new_run_config_holds_the_recipe_overrides_and_settings(tmp_path):
         False,
     )
     assert config["backend"] == keras.backend.backend()
+    assert start.prepare_devices(batch_size=4) == 1
+    assert (config["precision"], config["distribution"]) == ("float32", "one device")
+    assert config["devices"] == list(keras.distribution.list_devices())
     run = start.create()
     assert run.path == tmp_path / "run" and json.loads(run.config_path.read_text())["app"] == "demo"
     assert not start.resumed
