@@ -55,9 +55,9 @@ def describe_environment() -> dict[str, str]:
 
     from dldemo.shared.data import data_root
     from dldemo.shared.live import has_camera, has_display
-    from dldemo.shared.train.distribute import describe_distribution, mixed_policy
+    from dldemo.shared.train.distribute import describe_distribution, list_devices, mixed_policy
 
-    devices = keras.distribution.list_devices()
+    devices = list_devices()
     return {
         "dldemo": _version("dldemo"),
         "python": platform.python_version(),

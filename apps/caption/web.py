@@ -13,7 +13,7 @@ from dldemo.apps.caption.figure import attention_figure
 from dldemo.apps.caption.live import ALTERNATIVES, DISPLAY_SIDE, SAMPLES
 from dldemo.apps.caption.recipes import BEAM
 from dldemo.shared.data.samples import sample_photos
-from dldemo.shared.web.photos import photo_tab
+from dldemo.shared.web.photos import panel_image, photo_tab
 from dldemo.shared.web.tab import WebContext
 
 MAX_BEAM = 8
@@ -34,14 +34,7 @@ def tab(context: WebContext) -> None:
         outputs=lambda: [
             gr.Textbox(label="caption", interactive=False, buttons=["copy"], elem_id="caption-text"),
             gr.HTML(label="other candidates of the beam", elem_id="caption-alternatives"),
-            gr.Image(
-                label="where each word looked",
-                format="jpeg",
-                interactive=False,
-                buttons=["download", "fullscreen"],
-                show_label=False,
-                elem_id="caption-attention",
-            ),
+            panel_image("where each word looked", "caption-attention"),
         ],
         controls=lambda: [gr.Slider(1, MAX_BEAM, value=BEAM, step=1, label="beam width")],
         samples=sample_photos(SAMPLES),

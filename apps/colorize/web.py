@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gradio as gr
 import numpy as np
 
 from dldemo.apps.colorize.evaluate import greyed
@@ -10,7 +9,7 @@ from dldemo.apps.colorize.live import DISPLAY_SIDE
 from dldemo.apps.colorize.predict import Colorizer
 from dldemo.shared.data.samples import sample_photos
 from dldemo.shared.live import side_by_side
-from dldemo.shared.web.photos import photo_tab
+from dldemo.shared.web.photos import panel_image, photo_tab
 from dldemo.shared.web.tab import WebContext
 
 PANELS = ["grey input", "colorized", "original"]
@@ -26,16 +25,7 @@ def tab(context: WebContext) -> None:
     photo_tab(
         context,
         process=process,
-        outputs=lambda: [
-            gr.Image(
-                label=" | ".join(PANELS),
-                format="jpeg",
-                interactive=False,
-                buttons=["download", "fullscreen"],
-                show_label=False,
-                elem_id="colorize-panels",
-            )
-        ],
+        outputs=lambda: [panel_image(" | ".join(PANELS), "colorize-panels")],
         samples=sample_photos(),
         max_side=DISPLAY_SIDE,
     )

@@ -12,7 +12,7 @@ from dldemo.apps.segment.labels import LabelSpace
 from dldemo.apps.segment.live import DISPLAY_SIDE, OPACITIES, class_shares
 from dldemo.apps.segment.predict import Segmenter, overlay
 from dldemo.apps.segment.samples import sample_photos
-from dldemo.shared.web.photos import photo_tab
+from dldemo.shared.web.photos import panel_image, photo_tab
 from dldemo.shared.web.tab import WebContext
 
 
@@ -42,14 +42,7 @@ def tab(context: WebContext) -> None:
         context,
         process=process,
         outputs=lambda: [
-            gr.Image(
-                label="segmented",
-                format="jpeg",
-                interactive=False,
-                buttons=["download", "fullscreen"],
-                show_label=False,
-                elem_id="segment-painted",
-            ),
+            panel_image("segmented", "segment-painted"),
             gr.HTML(label="legend", elem_id="segment-legend"),
         ],
         controls=lambda: [gr.Slider(0.0, 1.0, value=OPACITIES[0], step=0.05, label="overlay opacity")],

@@ -32,6 +32,11 @@ def enable_mixed_precision(enabled: bool) -> None:
     keras.mixed_precision.set_global_policy(mixed_policy(list_devices()) if enabled else "float32")
 
 
+def usable_device_count(devices: Sequence[str]) -> int:
+    """How many of ``devices`` training uses: all of them with JAX (``keras.distribution``), else one."""
+    return len(devices) if len(devices) > 1 and keras.backend.backend() == "jax" else 1
+
+
 def configure_distribution(devices: Sequence[str] | None = None) -> int:
     """Train data-parallel over ``devices`` (default: all Keras sees); returns how many are used.
 
@@ -41,27 +46,27 @@ def configure_distribution(devices: Sequence[str] | None = None) -> int:
     the model.
     """
     devices = list(devices) if devices is not None else list_devices()
-    if len(devices) <= 1:
-        return 1
-    if keras.backend.backend() != "jax":
+    count = usable_device_count(devices)
+    if count < len(devices):
         print(
             f"{len(devices)} devices found but multi-device training needs KERAS_BACKEND=jax: using one",
             file=sys.stderr,
         )
-        return 1
-    keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
-    return len(devices)
+    elif count > 1:
+        keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
+    return count
 
 
 def describe_distribution(devices: Sequence[str] | None = None) -> str:
     """How training spreads over ``devices`` (default: all Keras sees), in words: what `dldemo info` shows
     and a run's config records."""
     devices = list(devices) if devices is not None else list_devices()
-    if len(devices) <= 1:
-        return "one device"
-    if keras.backend.backend() != "jax":
+    count = usable_device_count(devices)
+    if count > 1:
+        return f"data-parallel over {count} devices (keras.distribution.DataParallel)"
+    if len(devices) > 1:
         return f"one device ({len(devices)} found; several need KERAS_BACKEND=jax)"
-    return f"data-parallel over {len(devices)} devices (keras.distribution.DataParallel)"
+    return "one device"
 
 
 def device_setup() -> dict[str, object]:

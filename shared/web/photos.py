@@ -25,6 +25,19 @@ WARMUP_SAMPLES = 2  # TensorFlow traces twice: for the first shape, then with re
 STREAM_SECONDS = 300  # a webcam stream holds one of the app's slots this long, then the user restarts it
 
 
+def panel_image(label: str, elem_id: str) -> gr.Image:
+    """An output picture whose titles are drawn into it (so no label badge covers them): JPEG, with
+    download and full-screen buttons."""
+    return gr.Image(
+        label=label,
+        format="jpeg",
+        interactive=False,
+        buttons=["download", "fullscreen"],
+        show_label=False,
+        elem_id=elem_id,
+    )
+
+
 def write_samples(samples: Sequence[tuple[str, np.ndarray]], folder: Path) -> list[str]:
     """The bundled sample photos as JPEG files in ``folder`` (examples in the page are files)."""
     folder.mkdir(parents=True, exist_ok=True)
