@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 
 import click
@@ -95,6 +96,52 @@ epochs_option = click.option(
     "--epochs", type=click.IntRange(min=1), default=None, help="Override the preset's epochs."
 )
 
+
+# The variables Keras' own `keras.distribution.initialize` reads: cluster launch scripts set them once.
+COORDINATOR_VARIABLE = "KERAS_DISTRIBUTION_JOB_ADDRESSES"
+PROCESS_COUNT_VARIABLE = "KERAS_DISTRIBUTION_NUM_PROCESSES"
+PROCESS_ID_VARIABLE = "KERAS_DISTRIBUTION_PROCESS_ID"
+
+
+def cluster_options(function: Callable) -> Callable:
+    """``--coordinator``, ``--num-processes``, ``--process-id`` (or Keras' ``KERAS_DISTRIBUTION_*``
+    variables): the process joins the cluster before the command runs, and the command never sees them."""
+
+    @functools.wraps(function)
+    def joined(*args, coordinator: str | None, num_processes: int | None, process_id: int | None, **kwargs):
+        if coordinator:
+            from dldemo.shared.train.cluster import join_cluster
+
+            join_cluster(coordinator.split(",")[0], num_processes, process_id)
+        return function(*args, **kwargs)
+
+    return apply_options(
+        [
+            click.option(
+                "--coordinator",
+                envvar=COORDINATOR_VARIABLE,
+                default=None,
+                help="Train on several machines (JAX): process 0's HOST:PORT, or 'auto' under SLURM, "
+                "Open MPI or Kubernetes.",
+            ),
+            click.option(
+                "--num-processes",
+                envvar=PROCESS_COUNT_VARIABLE,
+                type=click.IntRange(min=1),
+                default=None,
+                help="How many processes train together (with --coordinator HOST:PORT).",
+            ),
+            click.option(
+                "--process-id",
+                envvar=PROCESS_ID_VARIABLE,
+                type=click.IntRange(min=0),
+                default=None,
+                help="This process's rank, 0 to N-1; process 0 writes the run.",
+            ),
+        ]
+    )(joined)
+
+
 # Where a run lives and how it starts: every app's train and record take these.
 run_start_options = apply_options(
     [
@@ -106,6 +153,7 @@ run_start_options = apply_options(
             is_flag=True,
             help="float16 compute on GPU (bfloat16 on CPU); weights stay float32.",
         ),
+        cluster_options,
     ]
 )
 

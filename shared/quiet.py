@@ -26,9 +26,13 @@ NOISE = re.compile(
 
 
 def import_keras_quietly() -> None:
-    """Import Keras and its backend with those lines filtered out of stderr (whatever else the import
-    prints still shows), and keep TensorFlow's Python logger to errors."""
+    """Import Keras and its backend (``choose_backend``: a UserError when it is not installed) with those
+    lines filtered out of stderr (whatever else the import prints still shows), and keep TensorFlow's
+    Python logger to errors."""
     if "keras" not in sys.modules:
+        from dldemo.shared.backend import choose_backend
+
+        choose_backend()
         sys.stderr.flush()
         saved = os.dup(2)
         with tempfile.TemporaryFile() as captured:

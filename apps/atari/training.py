@@ -25,6 +25,7 @@ from dldemo.apps.atari.recipes import PRESETS, Recipe, epsilon_at
 from dldemo.shared.errors import UserError
 from dldemo.shared.train import RunDir, save_checkpoint, start_run
 from dldemo.shared.train.checkpoint import save_model
+from dldemo.shared.train.cluster import process_count
 from dldemo.shared.train.distribute import list_devices
 from dldemo.shared.train.interrupts import check_interrupt, deferred_interrupts
 
@@ -114,6 +115,10 @@ def prepare(
 ) -> Session:
     """A new run (``runs/atari/<timestamp>``) or, with ``resume``, an interrupted one (more ``steps``
     extend it)."""
+    if process_count() > 1:
+        raise UserError(
+            "atari trains in one process (its emulators and replay live there): drop --coordinator"
+        )
     settings = None  # a resumed run keeps its own
     if not resume:
         game = resolve_game(game)

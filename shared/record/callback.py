@@ -11,6 +11,7 @@ import numpy as np
 from dldemo.shared.record.curve import plot_learning_curve
 from dldemo.shared.record.recorder import TrainingRecorder
 from dldemo.shared.train.callbacks import scalar_logs
+from dldemo.shared.train.cluster import is_primary, local_model
 from dldemo.shared.train.rundir import RunDir
 
 Caption = Callable[[int, Mapping[str, float]], str]
@@ -51,7 +52,8 @@ class RecordCallback(keras.callbacks.Callback):
         return self.output.with_suffix(".png")
 
     def _record(self, epoch: int, logs: Mapping[str, float]) -> None:
-        self.recorder.add(self.render(self.model), self.caption(epoch, logs))
+        with local_model(self.model) as model:
+            self.recorder.add(self.render(model), self.caption(epoch, logs))
 
     def on_train_begin(self, logs: Mapping[str, float] | None = None) -> None:
         self.recorder = TrainingRecorder(self.output, fps=self.fps, hold=self.hold)
@@ -96,11 +98,11 @@ def record_training(
 ) -> None:
     """The `record` verb of an app that trains with ``fit``: ``train(callbacks)`` with a RecordCallback
     that renders the model after every epoch into ``output`` (default: the run's media/train.mp4); a
-    resumed run's video continues its epoch count."""
+    resumed run's video continues its epoch count. In a cluster, only process 0 writes ``output``."""
     history = run_dir.history()
     callback = RecordCallback(
         render,
-        output or run_dir.media_dir / "train.mp4",
+        output if output and is_primary() else run_dir.media_dir / "train.mp4",
         caption=caption,
         initial_epoch=history[-1]["epoch"] if history else 0,
     )

@@ -15,6 +15,7 @@ import numpy as np
 
 from dldemo.shared.progress import Progress
 from dldemo.shared.train.checkpoint import save_checkpoint, save_model
+from dldemo.shared.train.cluster import local_model
 from dldemo.shared.train.dataset import SeededBatches
 from dldemo.shared.train.interrupts import check_interrupt
 from dldemo.shared.train.rundir import RunDir
@@ -52,7 +53,8 @@ class ValidationScores(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if logs is not None:
-            logs.update({f"val_{name}": value for name, value in self.score(self.model).items()})
+            with local_model(self.model) as model:
+                logs.update({f"val_{name}": value for name, value in self.score(model).items()})
 
 
 class RunRecorder(keras.callbacks.Callback):

@@ -7,6 +7,8 @@ import math
 import keras
 import numpy as np
 
+from dldemo.shared.train.cluster import process_share
+
 
 class SeededBatches(keras.utils.PyDataset):
     """Base class for app training data with exact resume.
@@ -18,7 +20,9 @@ class SeededBatches(keras.utils.PyDataset):
 
     ``fit`` drives the epoch with ``set_epoch`` (it must not be passed ``shuffle=True``, which would
     reorder the batches); ``skip(n)`` drops the first ``n`` batches of the current epoch once, for a
-    mid-epoch resume. ``len()`` is the number of batches left in the current epoch.
+    mid-epoch resume. ``len()`` is the number of batches left in the current epoch. In a cluster each
+    process builds the whole batch and keeps its share of the rows (``process_share``): the data do not
+    depend on how many processes train, so a run resumes exactly on a cluster of another size.
     """
 
     def __init__(
@@ -89,7 +93,7 @@ class SeededBatches(keras.utils.PyDataset):
             raise IndexError(f"batch {index} of {len(self)}")
         batch = self._skipped + index
         indices = self._epoch_order()[batch * self.batch_size : (batch + 1) * self.batch_size]
-        return self.make_batch(indices, np.random.default_rng([self.seed, self._epoch, batch]))
+        return process_share(self.make_batch(indices, np.random.default_rng([self.seed, self._epoch, batch])))
 
     def _epoch_order(self) -> np.ndarray:
         order = self._order  # read once: worker threads may call this concurrently

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 
 import keras
 
+from dldemo.shared.train.cluster import process_count
+
 
 def list_devices() -> list[str]:
     """The accelerators Keras sees ("gpu:0", ...), else the CPU; ["cpu:0"] on backends without a list."""
@@ -33,27 +35,31 @@ def enable_mixed_precision(enabled: bool) -> None:
 
 
 def usable_device_count(devices: Sequence[str]) -> int:
-    """How many of ``devices`` training uses: all of them with JAX (``keras.distribution``), else one."""
-    return len(devices) if len(devices) > 1 and keras.backend.backend() == "jax" else 1
+    """How many of ``devices`` training uses: all of them with JAX or TensorFlow, one with other backends."""
+    return len(devices) if keras.backend.backend() in ("jax", "tensorflow") else 1
 
 
 def configure_distribution(devices: Sequence[str] | None = None) -> int:
     """Train data-parallel over ``devices`` (default: all Keras sees); returns how many are used.
 
-    Only the JAX backend supports ``keras.distribution``; elsewhere, or with one device, this does
-    nothing and returns 1. Each batch is split across the devices, so the batch size must be a
-    multiple of the count (use ``drop_last=True`` for the training data). Call it before building
-    the model.
+    JAX: ``keras.distribution.DataParallel`` (over the devices of every process in a cluster, each
+    process feeding its share of every batch, see ``cluster``). TensorFlow: ``MirroredStrategy`` over
+    this machine's devices. Each batch is split across the devices, so the batch size must be a multiple
+    of the count (use ``drop_last=True`` for the training data). With one device this does nothing.
+    Call it before building the model.
     """
     devices = list(devices) if devices is not None else list_devices()
     count = usable_device_count(devices)
     if count < len(devices):
-        print(
-            f"{len(devices)} devices found but multi-device training needs KERAS_BACKEND=jax: using one",
-            file=sys.stderr,
+        print(f"{len(devices)} devices found but {keras.backend.backend()} trains on one", file=sys.stderr)
+    elif count > 1 and keras.backend.backend() == "jax":
+        keras.distribution.set_distribution(
+            keras.distribution.DataParallel(devices=devices, auto_shard_dataset=process_count() == 1)
         )
     elif count > 1:
-        keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
+        from dldemo.shared.train.distribute_tf import mirror_over
+
+        mirror_over(devices)
     return count
 
 
@@ -63,9 +69,11 @@ def describe_distribution(devices: Sequence[str] | None = None) -> str:
     devices = list(devices) if devices is not None else list_devices()
     count = usable_device_count(devices)
     if count > 1:
-        return f"data-parallel over {count} devices (keras.distribution.DataParallel)"
+        engine = {"jax": "keras.distribution.DataParallel", "tensorflow": "tf.distribute.MirroredStrategy"}
+        processes = f" in {process_count()} processes" if process_count() > 1 else ""
+        return f"data-parallel over {count} devices{processes} ({engine[keras.backend.backend()]})"
     if len(devices) > 1:
-        return f"one device ({len(devices)} found; several need KERAS_BACKEND=jax)"
+        return f"one device ({len(devices)} found; {keras.backend.backend()} trains on one)"
     return "one device"
 
 

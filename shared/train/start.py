@@ -2,7 +2,8 @@
 
 ``start_run`` builds the run's config (preset, recipe, the app's settings, seed, backend, precision),
 seeds every generator, and leaves the folder to be created by ``RunStart.create`` once the app has
-checked everything that can fail, so a failed start leaves no run folder behind.
+checked everything that can fail, so a failed start leaves no run folder behind. In a cluster only
+process 0 writes the run folder; the others train in a scratch copy (see ``cluster``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import keras
 
 from dldemo.shared.errors import UserError
 from dldemo.shared.train.checkpoint import load_checkpoint
+from dldemo.shared.train.cluster import is_primary, scratch_copy, scratch_folder
 from dldemo.shared.train.distribute import device_setup, prepare_devices
 from dldemo.shared.train.rundir import RunDir, create_run_dir, open_run_dir
 from dldemo.shared.train.seeding import seed_everything
@@ -69,7 +71,8 @@ class RunStart:
     def create(self) -> RunDir:
         """The new run's folder with its config.json (the resumed run's folder when resuming)."""
         if self.run is None:
-            self.run = create_run_dir(self.app, self.config, run_dir=self.run_dir)
+            run_dir = self.run_dir if is_primary() else scratch_folder() / "run"
+            self.run = create_run_dir(self.app, self.config, run_dir=run_dir)
         return self.run
 
 
@@ -91,7 +94,7 @@ def start_run(
     epochs or steps extend a run; nothing else may change). Every generator is seeded with the run's seed.
     """
     if resume:
-        run = open_run_dir(resume, app=app)
+        run = open_run_dir(resume if is_primary() else scratch_copy(resume), app=app)
         config = run.config()
         if not isinstance(config.get("recipe"), dict) or not isinstance(config.get("seed"), int):
             raise RunStart(app, config, run, resumed=True).bad_config("no recipe or no seed")
