@@ -1,8 +1,12 @@
-# dldemo on an NVIDIA GPU (JAX backend, CUDA 12) or on CPU; runs the colorize demo into /out by default.
-#   docker build -t dldemo .
-#   docker run --gpus all -v "$PWD/out:/out" dldemo                      # -> out/colorize.mp4
-#   docker run --gpus all -v "$PWD/out:/out" -v /path/to/data:/data dldemo dldemo eval colorize --json
-FROM nvidia/cuda:12.6.3-cudnn-runtime-ubuntu24.04
+# dldemo on an NVIDIA GPU (or a CPU). TensorFlow, the default backend, unless built with BACKEND=jax;
+# both bring their CUDA libraries as pip wheels, so the host needs only the NVIDIA driver.
+#   docker build -t dldemo .                                  # TensorFlow: pip install ".[gpu]"
+#   docker build -t dldemo-jax --build-arg BACKEND=jax .      # JAX: pip install ".[jax-gpu]"
+#   docker run --gpus all -v "$PWD/out:/out" dldemo                     # -> out/colorize.mp4
+#   docker run --gpus all -v "$PWD/runs:/work/runs" -v /path/to/data:/data dldemo dldemo train segment --preset gpu
+FROM ubuntu:24.04
+
+ARG BACKEND=tensorflow
 
 RUN apt-get update \
     && apt-get install -y --no-install-recommends python3 python3-venv libgl1 libglib2.0-0 \
@@ -10,11 +14,16 @@ RUN apt-get update \
 
 WORKDIR /opt/dldemo
 COPY . .
-RUN python3 -m venv /opt/venv \
-    && /opt/venv/bin/pip install --no-cache-dir . "jax[cuda12]"
+RUN case "$BACKEND" in \
+        tensorflow) extra=gpu ;; \
+        jax) extra=jax-gpu ;; \
+        *) echo "BACKEND must be tensorflow or jax, not '$BACKEND'" >&2; exit 1 ;; \
+    esac \
+    && python3 -m venv /opt/venv \
+    && /opt/venv/bin/pip install --no-cache-dir ".[$extra]"
 
 ENV PATH=/opt/venv/bin:$PATH \
-    KERAS_BACKEND=jax \
+    KERAS_BACKEND=$BACKEND \
     DLDEMO_DATA=/data \
     DLDEMO_HEADLESS=1 \
     TF_CPP_MIN_LOG_LEVEL=2

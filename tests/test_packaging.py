@@ -30,3 +30,43 @@ def test_apps_depend_on_shared_only():
             text = source.read_text()
             for other in others:
                 assert f"dldemo.apps.{other}" not in text, f"{source} imports the {other} app"
+
+
+TENSORFLOW_DISTRIBUTIONS = {"tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflow-intel",
+                            "tensorflow-macos", "tf-nightly", "tf-nightly-cpu"}  # fmt: skip
+
+
+def _tensorflow_distributions(requirements: list[str], extra: str, platform: str) -> list[str]:
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    names = []
+    for requirement in map(Requirement, requirements):
+        applies = requirement.marker is None or requirement.marker.evaluate(
+            {"sys_platform": platform, "extra": extra}
+        )
+        if applies and canonicalize_name(requirement.name) in TENSORFLOW_DISTRIBUTIONS:
+            names.append(requirement.name)
+    return names
+
+
+def test_each_backend_extra_installs_one_tensorflow_distribution_and_nothing_else_any():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    for platform in ("linux", "darwin", "win32"):
+        assert _tensorflow_distributions(project["dependencies"], "", platform) == []
+        for extra, requirements in project["optional-dependencies"].items():
+            found = _tensorflow_distributions(requirements, extra, platform)
+            assert len(found) <= 1, f"extra {extra!r} installs {found} on {platform}"
+            assert bool(found) == (extra == "cpu" or (extra == "gpu" and platform == "linux")), (
+                extra,
+                platform,
+            )
+
+
+def test_this_environment_holds_at_most_one_tensorflow_distribution():
+    from importlib.metadata import distributions
+
+    from packaging.utils import canonicalize_name
+
+    installed = {canonicalize_name(d.metadata["Name"]) for d in distributions()} & TENSORFLOW_DISTRIBUTIONS
+    assert len(installed) <= 1, f"{sorted(installed)} overwrite each other's files: keep one"

@@ -131,7 +131,7 @@ def prepare(
     except ValueError as error:
         raise UserError(f"{error}: pick --envs so that it does") from error
     recipe, config = start.recipe(Recipe), start.config
-    start.prepare_devices(recipe.minibatch)
+    start.prepare_devices(recipe.minibatch, spread=False)  # one device: see README's Scaling out
     if start.resumed:
         model = start.load_checkpoint(custom_objects())
         state = TrainState(**start.run.state())

@@ -77,21 +77,24 @@ def describe_distribution(devices: Sequence[str] | None = None) -> str:
     return "one device"
 
 
-def device_setup() -> dict[str, object]:
-    """The devices, compute precision and distribution a run trains with (call after ``prepare_devices``)."""
+def device_setup(devices: Sequence[str] | None = None) -> dict[str, object]:
+    """The devices, compute precision and distribution a run trains with (call after ``prepare_devices``
+    with the devices it used; default: all)."""
+    devices = list(devices) if devices is not None else list_devices()
     return {
-        "devices": list_devices(),
+        "devices": devices,
         "precision": keras.config.dtype_policy().name,
-        "distribution": describe_distribution(),
+        "distribution": describe_distribution(devices),
     }
 
 
-def prepare_devices(batch_size: int, mixed_precision: bool) -> int:
-    """Set the compute precision and data parallelism of a run; UserError if the batch does not split."""
+def prepare_devices(batch_size: int, mixed_precision: bool, *, spread: bool = True) -> int:
+    """Set the compute precision and data parallelism of a run (``spread=False``: one device, for apps
+    whose training is not data-parallel); UserError if the batch does not split."""
     from dldemo.shared.errors import UserError
 
     enable_mixed_precision(mixed_precision)
-    devices = configure_distribution()
+    devices = configure_distribution(None if spread else list_devices()[:1])
     if batch_size % devices:
         raise UserError(
             f"batch size {batch_size} does not split over {devices} devices: "

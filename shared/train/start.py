@@ -17,7 +17,7 @@ import keras
 from dldemo.shared.errors import UserError
 from dldemo.shared.train.checkpoint import load_checkpoint
 from dldemo.shared.train.cluster import is_primary, scratch_copy, scratch_folder
-from dldemo.shared.train.distribute import device_setup, prepare_devices
+from dldemo.shared.train.distribute import device_setup, list_devices, prepare_devices
 from dldemo.shared.train.rundir import RunDir, create_run_dir, open_run_dir
 from dldemo.shared.train.seeding import seed_everything
 
@@ -57,11 +57,12 @@ class RunStart:
         self.run.unlock()
         return UserError(f"{self.run.config_path} has {problem}: restore it or start a new run")
 
-    def prepare_devices(self, batch_size: int) -> int:
-        """Precision policy and data parallelism for this run (as it was first started)."""
-        count = prepare_devices(batch_size, self.config.get("mixed_precision", False))
+    def prepare_devices(self, batch_size: int, *, spread: bool = True) -> int:
+        """Precision policy and data parallelism for this run (as it was first started); ``spread=False``
+        keeps training on one device."""
+        count = prepare_devices(batch_size, self.config.get("mixed_precision", False), spread=spread)
         if not self.resumed:  # a resumed run's config.json keeps what it started with
-            self.config.update(device_setup())
+            self.config.update(device_setup(None if spread else list_devices()[:1]))
         return count
 
     def load_checkpoint(self, custom_objects: Mapping | None = None) -> keras.Model:

@@ -32,11 +32,9 @@ def test_one_device_is_a_no_op():
 
 def test_the_planned_distribution_and_precision_in_words():
     assert describe_distribution(["cpu:0"]) == "one device"
+    engine = {"jax": "keras.distribution.DataParallel", "tensorflow": "tf.distribute.MirroredStrategy"}
     several = describe_distribution(["gpu:0", "gpu:1"])
-    if keras.backend.backend() == "jax":
-        assert several == "data-parallel over 2 devices (keras.distribution.DataParallel)"
-    else:
-        assert several == "one device (2 found; several need KERAS_BACKEND=jax)"
+    assert several == f"data-parallel over 2 devices ({engine[keras.backend.backend()]})"
     assert (mixed_policy(["gpu:0"]), mixed_policy(["cpu:0"])) == ("mixed_float16", "mixed_bfloat16")
 
 
