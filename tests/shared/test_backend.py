@@ -12,7 +12,7 @@ def installed(monkeypatch, *packages: str) -> None:
 
 
 def test_tensorflow_by_default_and_jax_when_only_jax_is_installed(monkeypatch):
-    monkeypatch.delenv("KERAS_BACKEND", raising=False)
+    monkeypatch.setenv("KERAS_BACKEND", "")  # unset, and put back afterwards
     installed(monkeypatch, "tensorflow", "jax")
     assert backend.choose_backend() == "tensorflow"
     installed(monkeypatch, "jax")
@@ -21,7 +21,7 @@ def test_tensorflow_by_default_and_jax_when_only_jax_is_installed(monkeypatch):
 
 
 def test_a_backend_that_is_not_installed_names_the_extras(monkeypatch):
-    monkeypatch.delenv("KERAS_BACKEND", raising=False)
+    monkeypatch.setenv("KERAS_BACKEND", "")  # unset, and put back afterwards
     installed(monkeypatch)
     with pytest.raises(UserError, match=r"'tensorflow' is not installed: pip install -e '\.\[cpu\]'"):
         backend.choose_backend()
