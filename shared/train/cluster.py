@@ -49,6 +49,8 @@ def join_cluster(coordinator: str, num_processes: int | None = None, process_id:
     import jax
 
     jax.config.update("jax_cpu_collectives_implementation", "gloo")
+    who = "" if coordinator == "auto" else f" as process {process_id} of {num_processes}"
+    print(f"joining the cluster at {coordinator}{who}: waiting for every process", flush=True)
     try:
         if coordinator == "auto":
             jax.distributed.initialize()
