@@ -105,14 +105,15 @@ PROCESS_ID_VARIABLE = "KERAS_DISTRIBUTION_PROCESS_ID"
 
 def cluster_options(function: Callable) -> Callable:
     """``--coordinator``, ``--num-processes``, ``--process-id`` (or Keras' ``KERAS_DISTRIBUTION_*``
-    variables): the process joins the cluster before the command runs, and the command never sees them."""
+    variables; with TensorFlow, TF_CONFIG): the process joins the cluster before the command runs, and the
+    command never sees them."""
 
     @functools.wraps(function)
     def joined(*args, coordinator: str | None, num_processes: int | None, process_id: int | None, **kwargs):
-        if coordinator:
-            from dldemo.shared.train.cluster import join_cluster
+        from dldemo.shared.train.cluster import join_cluster, wants_cluster
 
-            join_cluster(coordinator.split(",")[0], num_processes, process_id)
+        if wants_cluster(coordinator):
+            join_cluster(coordinator and coordinator.split(",")[0], num_processes, process_id)
         return function(*args, **kwargs)
 
     return apply_options(

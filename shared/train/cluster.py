@@ -1,15 +1,17 @@
-"""Training on several machines (JAX multi-process): joining the cluster, who writes, local models.
+"""Training on several machines: joining the cluster, who writes, and models local to one process.
 
-Every process runs the same program on its own devices; ``keras.distribution.DataParallel`` then spans
-the devices of all processes, and each training step averages the gradients over all of them. Process 0
-is the primary: it alone writes the run folder (config, metrics, checkpoints, media); the others run
-every step the same way (collectives need all of them) but write into a scratch folder of their own,
-deleted when they exit.
+Every process runs the same program on its own devices, and each training step averages the gradients
+over the devices of all of them: with JAX through ``keras.distribution.DataParallel`` over the devices of
+every process (``jax.distributed``), with TensorFlow through ``MultiWorkerMirroredStrategy`` (TF_CONFIG).
+Each process builds every whole batch and trains on its own rows of it. Process 0 is the primary: it
+alone writes the run folder (config, metrics, checkpoints, media); the others run every step the same
+way (collectives need all of them) but write into a scratch folder of their own, deleted at exit.
 """
 
 from __future__ import annotations
 
 import atexit
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -22,26 +24,43 @@ from dldemo.shared.errors import UserError
 if TYPE_CHECKING:  # Keras loads only when a function needs it: the command line's --help stays fast
     import keras
 
-_joined = False
+_cluster: tuple[str, int, int] | None = None  # (backend, this process's rank, process count) once joined
 _scratch: Path | None = None
 _twins: dict[int, keras.Model] = {}  # id(model) -> its local copy
 
 
-def join_cluster(coordinator: str, num_processes: int | None = None, process_id: int | None = None) -> None:
-    """Join a cluster of training processes through ``jax.distributed.initialize``.
+def join_cluster(
+    coordinator: str | None, num_processes: int | None = None, process_id: int | None = None
+) -> None:
+    """Join a cluster of training processes; call it before any computation.
 
-    ``coordinator`` is process 0's ``HOST:PORT`` (every process passes the same one, with the process
-    count and its own id), or ``auto``: JAX reads them from the scheduler's environment (SLURM, Open MPI,
-    Kubernetes, Cloud TPU). Call it before any computation. On CPUs the collectives go over gloo.
+    JAX (``jax.distributed.initialize``): ``coordinator`` is process 0's ``HOST:PORT`` (every process
+    passes the same one, with the process count and its own id), or ``auto``: JAX reads them from the
+    scheduler's environment (SLURM, Open MPI, Kubernetes, Cloud TPU); on CPUs the collectives go over
+    gloo. TensorFlow: the cluster is TF_CONFIG's (``coordinator`` must be None).
     """
     import keras
 
-    global _joined
-    if keras.backend.backend() != "jax":
-        raise UserError(
-            "training across processes needs KERAS_BACKEND=jax: Keras 3's fit cannot train with "
-            "TensorFlow's MultiWorkerMirroredStrategy (keras-team/keras#20585)"
-        )
+    global _cluster
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        if coordinator:
+            raise UserError(
+                "with TensorFlow the cluster comes from TF_CONFIG (every worker's HOST:PORT and this "
+                "worker's index): --coordinator is for KERAS_BACKEND=jax"
+            )
+        from dldemo.shared.train.distribute_tf import join_worker_cluster
+
+        _cluster = (backend, *join_worker_cluster())
+    elif backend == "jax":
+        _cluster = (backend, *_join_jax_cluster(coordinator, num_processes, process_id))
+    else:
+        raise UserError(f"training across processes needs KERAS_BACKEND=jax or tensorflow, not {backend}")
+
+
+def _join_jax_cluster(coordinator: str | None, num_processes: int | None, process_id: int | None):
+    if not coordinator:
+        raise UserError("TF_CONFIG describes a TensorFlow cluster: with JAX, pass --coordinator")
     if coordinator != "auto" and (num_processes is None or process_id is None):
         raise UserError(f"--coordinator {coordinator} also needs --num-processes and --process-id")
     if process_id is not None and num_processes is not None and not 0 <= process_id < num_processes:
@@ -61,25 +80,22 @@ def join_cluster(coordinator: str, num_processes: int | None = None, process_id:
     except (RuntimeError, ValueError) as error:
         reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
         raise UserError(f"could not join the cluster at {coordinator}: {reason}") from None
-    _joined = True
+    return jax.process_index(), jax.process_count()
+
+
+def wants_cluster(coordinator: str | None) -> bool:
+    """Whether this process is meant to join a cluster: ``--coordinator``, or a TF_CONFIG."""
+    return bool(coordinator or os.environ.get("TF_CONFIG"))
 
 
 def process_index() -> int:
     """This process's rank in the cluster (0 outside one)."""
-    if not _joined:
-        return 0
-    import jax
-
-    return jax.process_index()
+    return _cluster[1] if _cluster else 0
 
 
 def process_count() -> int:
     """How many processes train together (1 outside a cluster)."""
-    if not _joined:
-        return 1
-    import jax
-
-    return jax.process_count()
+    return _cluster[2] if _cluster else 1
 
 
 def is_primary() -> bool:
@@ -106,10 +122,11 @@ def scratch_copy(run_folder: str | Path) -> Path:
 
 
 def process_share(batch):
-    """This process's rows of a whole batch (arrays, or tuples and dicts of them): the ``rank``-th of
-    ``count`` equal slices. Outside a cluster, the batch itself."""
+    """This process's rows of a whole batch (arrays, or tuples and dicts of them) in a JAX cluster: the
+    ``rank``-th of ``count`` equal slices. Elsewhere the batch itself (TensorFlow's strategy takes each
+    worker's share of the batches itself)."""
     count = process_count()
-    if count == 1:
+    if count == 1 or _cluster[0] != "jax":
         return batch
     import keras
 
@@ -130,16 +147,30 @@ def local_model(model: keras.Model) -> Iterator[keras.Model]:
     pictures on each process's own data."""
     import keras
 
-    if not _joined:
+    if _cluster is None:
         yield model
         return
-    spread = keras.distribution.distribution()
-    keras.distribution.set_distribution(None)
-    try:
+    with _outside_the_cluster():
         twin = _twins.get(id(model))
         if twin is None:
             twin = _twins[id(model)] = keras.models.clone_model(model)
         twin.set_weights(model.get_weights())
         yield twin
+
+
+@contextmanager
+def _outside_the_cluster() -> Iterator[None]:
+    if _cluster[0] == "tensorflow":
+        from dldemo.shared.train.distribute_tf import without_strategy
+
+        with without_strategy():
+            yield
+        return
+    import keras
+
+    spread = keras.distribution.distribution()
+    keras.distribution.set_distribution(None)
+    try:
+        yield
     finally:
         keras.distribution.set_distribution(spread)

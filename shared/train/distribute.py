@@ -48,6 +48,10 @@ def configure_distribution(devices: Sequence[str] | None = None) -> int:
     of the count (use ``drop_last=True`` for the training data). With one device this does nothing.
     Call it before building the model.
     """
+    if process_count() > 1 and keras.backend.backend() == "tensorflow":  # the strategy is set at joining
+        from dldemo.shared.train.distribute_tf import replica_count
+
+        return replica_count()
     devices = list(devices) if devices is not None else list_devices()
     count = usable_device_count(devices)
     if count < len(devices):
@@ -67,13 +71,19 @@ def describe_distribution(devices: Sequence[str] | None = None) -> str:
     """How training spreads over ``devices`` (default: all Keras sees), in words: what `dldemo info` shows
     and a run's config records."""
     devices = list(devices) if devices is not None else list_devices()
+    backend = keras.backend.backend()
     count = usable_device_count(devices)
+    engine = {"jax": "keras.distribution.DataParallel", "tensorflow": "tf.distribute.MirroredStrategy"}
+    if process_count() > 1:
+        if backend == "tensorflow":
+            from dldemo.shared.train.distribute_tf import replica_count
+
+            count, engine[backend] = replica_count(), "tf.distribute.MultiWorkerMirroredStrategy"
+        return f"data-parallel over {count} devices in {process_count()} processes ({engine[backend]})"
     if count > 1:
-        engine = {"jax": "keras.distribution.DataParallel", "tensorflow": "tf.distribute.MirroredStrategy"}
-        processes = f" in {process_count()} processes" if process_count() > 1 else ""
-        return f"data-parallel over {count} devices{processes} ({engine[keras.backend.backend()]})"
+        return f"data-parallel over {count} devices ({engine[backend]})"
     if len(devices) > 1:
-        return f"one device ({len(devices)} found; {keras.backend.backend()} trains on one)"
+        return f"one device ({len(devices)} found; {backend} trains on one)"
     return "one device"
 
 

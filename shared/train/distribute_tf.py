@@ -1,11 +1,17 @@
-"""TensorFlow's data parallelism: ``tf.distribute.MirroredStrategy`` over this machine's devices.
+"""TensorFlow's data parallelism: ``MirroredStrategy`` over one machine's devices, and
+``MultiWorkerMirroredStrategy`` over the machines TF_CONFIG names.
 
 Kept apart so that the rest of the training layer never imports TensorFlow (it also runs without it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from dldemo.shared.errors import UserError
 
 
 def mirror_over(devices: Sequence[str]) -> None:
@@ -17,3 +23,80 @@ def mirror_over(devices: Sequence[str]) -> None:
 
     names = [f"/{kind}:{index}" for kind, index in (device.split(":") for device in devices)]
     tf.distribute.experimental_set_strategy(tf.distribute.MirroredStrategy(devices=names))
+
+
+def join_worker_cluster() -> tuple[int, int]:
+    """Make a ``MultiWorkerMirroredStrategy`` over the cluster in TF_CONFIG the global strategy (before
+    any TensorFlow operation runs); returns (this worker's index, worker count)."""
+    try:
+        config = json.loads(os.environ["TF_CONFIG"])
+        workers, task = config["cluster"]["worker"], config["task"]
+        rank = int(task["index"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise UserError(
+            f'TF_CONFIG is not a cluster of workers ({error!r}): set it to {{"cluster": {{"worker": '
+            '["host1:port", "host2:port"]}, "task": {"type": "worker", "index": 0}}'
+        ) from None
+    if task.get("type") != "worker" or not 0 <= rank < len(workers):
+        raise UserError(f"TF_CONFIG's task must be a worker with an index in 0..{len(workers) - 1}")
+    import tensorflow as tf
+
+    print(
+        f"joining the cluster of {len(workers)} workers as worker {rank}: waiting for every worker",
+        flush=True,
+    )
+    strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    tf.distribute.experimental_set_strategy(strategy)
+    _let_fit_train_on_several_workers()
+    return rank, len(workers)
+
+
+def replica_count() -> int:
+    """How many devices the global strategy trains on, over all workers."""
+    import tensorflow as tf
+
+    return tf.distribute.get_strategy().num_replicas_in_sync
+
+
+@contextmanager
+def without_strategy() -> Iterator[None]:
+    """The default (one-device) strategy inside the block, the global one again after it."""
+    import tensorflow as tf
+
+    strategy = tf.distribute.get_strategy()
+    tf.distribute.experimental_set_strategy(None)
+    try:
+        yield
+    finally:
+        tf.distribute.experimental_set_strategy(strategy)
+
+
+def _let_fit_train_on_several_workers() -> None:
+    """Two fixes that let Keras 3's ``fit`` train under ``MultiWorkerMirroredStrategy``, which it fails
+    on (keras-team/keras#20585): before the first step it averages the first batch over the workers
+    only to learn its shapes (a local replica's batch has them), and it averages each step's scalar
+    metrics along an axis they do not have (they are averaged over the replicas instead).
+    ``tests/shared/test_train_cluster.py`` trains with them on two workers and checks the result."""
+    from keras.src import tree
+    from keras.src.backend.tensorflow import trainer
+
+    keras_reduce = trainer.reduce_per_replica
+
+    def first_local_batch(self, iterator=None, data_batch=None):
+        strategy = self.distribute_strategy
+        if iterator is not None:
+            for _, _, batches in iterator:
+                data_batch = tree.map_structure(
+                    lambda value: strategy.experimental_local_results(value)[0], next(batches)
+                )
+                break
+        with strategy.scope():
+            self._symbolic_build(data_batch=data_batch)
+
+    def reduce_over_replicas(values, strategy, reduction):
+        if reduction in ("auto", "mean") and trainer._collective_all_reduce_multi_worker(strategy):
+            return tree.map_structure(lambda value: strategy.reduce("MEAN", value, axis=None), values)
+        return keras_reduce(values, strategy, reduction)
+
+    trainer.TensorFlowTrainer._maybe_symbolic_build = first_local_batch
+    trainer.reduce_per_replica = reduce_over_replicas

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import keras
@@ -19,6 +20,7 @@ from dldemo.shared.train.callbacks import (
     restore_random_states,
     tensorboard,
 )
+from dldemo.shared.train.cluster import process_count
 from dldemo.shared.train.dataset import SeededBatches
 from dldemo.shared.train.interrupts import deferred_interrupts
 from dldemo.shared.train.rundir import RunDir
@@ -50,8 +52,9 @@ def fit(
     epoch whose end was cut short), so the result matches an uninterrupted run and every epoch has one
     metrics row. ``val`` is anything ``model.fit`` takes as ``validation_data``. With
     ``average_last=K`` it also averages the weights of the last K epochs and, once training is done,
-    saves that model as averaged.keras. The run folder is locked while it trains. ``verbose`` shows
-    progress inside each epoch and a line per epoch (0: silent).
+    saves that model as averaged.keras. In a cluster checkpoints are saved at epoch ends only. The run
+    folder is locked while it trains. ``verbose`` shows progress inside each epoch and a line per epoch
+    (0: silent).
     """
     if model.optimizer is None:
         raise ValueError("fit needs a compiled model")
@@ -68,6 +71,8 @@ def fit(
 def _fit(model, train, epochs, run_dir, val, callbacks, monitor, mode, resume, average_last,
          checkpoint_seconds, verbose) -> None:  # fmt: skip
     state = _resume_state(model, train, run_dir) if resume else {}
+    if process_count() > 1:  # processes would save at different steps: all save at epoch ends only
+        checkpoint_seconds = math.inf
     recorder = RunRecorder(run_dir, train, monitor=monitor, mode=mode, state=state,
                            checkpoint_seconds=checkpoint_seconds)  # fmt: skip
     averager = [EpochAverage(run_dir.average_path, epochs=epochs, count=average_last)] if average_last else []

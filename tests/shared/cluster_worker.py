@@ -1,11 +1,14 @@
 """One training process for the scaling-out tests: a tiny regression trained with the shared run start
 and ``fit``, alone or as one process of a cluster; prints its final weights and scratch folder as JSON.
 
-    python -m tests.shared.cluster_worker RUN_DIR EPOCHS [--resume] [--cluster HOST:PORT COUNT RANK]
+    python -m tests.shared.cluster_worker RUN_DIR EPOCHS [--resume] [--cluster HOST:PORT,HOST:PORT RANK]
     python -m tests.shared.cluster_worker RUN_DIR EPOCHS --mirrored     # TensorFlow, 2 logical CPUs
+
+In a cluster, JAX takes the first address as the coordinator's; TensorFlow gets them all in TF_CONFIG.
 """
 
 import json
+import os
 import sys
 from dataclasses import dataclass
 
@@ -24,10 +27,18 @@ def main(argv: list[str]) -> None:
         cpu = tf.config.list_physical_devices("CPU")[0]
         tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     if "--cluster" in argv:
+        import keras
+
         from dldemo.shared.train.cluster import join_cluster
 
         at = argv.index("--cluster")
-        join_cluster(argv[at + 1], int(argv[at + 2]), int(argv[at + 3]))
+        addresses, rank = argv[at + 1].split(","), int(argv[at + 2])
+        if keras.backend.backend() == "tensorflow":
+            task = {"type": "worker", "index": rank}
+            os.environ["TF_CONFIG"] = json.dumps({"cluster": {"worker": addresses}, "task": task})
+            join_cluster(None)
+        else:
+            join_cluster(addresses[0], len(addresses), rank)
 
     import keras
     import numpy as np
