@@ -38,5 +38,11 @@ def print_report(
 
 
 def report_run_saved(app: str, path: object) -> None:
-    """The last line of `dldemo train`: where the run is and how to evaluate it."""
+    """The last line of `dldemo train`: where the run is and how to evaluate it (in a cluster, only
+    process 0 has it)."""
+    from dldemo.shared.train.cluster import is_primary, process_count, process_index
+
+    if not is_primary():
+        click.echo(f"process {process_index()} of {process_count()} done: process 0 saved the run")
+        return
     click.echo(f"run saved in {path}: evaluate with `dldemo eval {app} --weights {path}`")
