@@ -87,6 +87,17 @@ def describe_distribution(devices: Sequence[str] | None = None) -> str:
     return "one device"
 
 
+def replica_statistics(model: keras.Model) -> list[keras.callbacks.Callback]:
+    """The callbacks that keep a model's non-trainable statistics equal on every device at epoch ends:
+    TensorFlow strategies keep one set per replica (see ``distribute_tf.statistics_averaging``); JAX's
+    DataParallel computes them over the whole batch, so there is nothing to do."""
+    if keras.backend.backend() != "tensorflow":
+        return []
+    from dldemo.shared.train.distribute_tf import statistics_averaging
+
+    return statistics_averaging(model)
+
+
 def device_setup(devices: Sequence[str] | None = None) -> dict[str, object]:
     """The devices, compute precision and distribution a run trains with (call after ``prepare_devices``
     with the devices it used; default: all)."""

@@ -100,3 +100,31 @@ def _let_fit_train_on_several_workers() -> None:
 
     trainer.TensorFlowTrainer._maybe_symbolic_build = first_local_batch
     trainer.reduce_per_replica = reduce_over_replicas
+
+
+def statistics_averaging(model) -> list:
+    """A callback that, under a strategy of several replicas, averages the model's non-trainable float
+    variables (BatchNormalization's moving statistics) over every replica at each epoch's end, before
+    anything scores or saves the model, so every replica and every worker holds the same model (as
+    timm's ``distribute_bn``). Each replica otherwise keeps the statistics of its own share of the
+    batches, and workers could disagree about the best epoch. [] under one replica."""
+    import keras
+    import tensorflow as tf
+
+    strategy = tf.distribute.get_strategy()
+    if strategy.num_replicas_in_sync == 1:
+        return []
+    variables = [v.value for v in model.non_trainable_variables if "float" in str(v.dtype)]
+
+    def average() -> None:
+        means = tf.distribute.get_replica_context().all_reduce("MEAN", [v.read_value() for v in variables])
+        for variable, mean in zip(variables, means, strict=True):
+            variable.assign(mean)
+
+    step = tf.function(lambda: strategy.run(average))
+
+    class AverageStatistics(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            step()
+
+    return [AverageStatistics()] if variables else []

@@ -22,6 +22,7 @@ from dldemo.shared.train.callbacks import (
 )
 from dldemo.shared.train.cluster import process_count
 from dldemo.shared.train.dataset import SeededBatches
+from dldemo.shared.train.distribute import replica_statistics
 from dldemo.shared.train.interrupts import deferred_interrupts
 from dldemo.shared.train.rundir import RunDir
 
@@ -77,7 +78,8 @@ def _fit(model, train, epochs, run_dir, val, callbacks, monitor, mode, resume, a
                            checkpoint_seconds=checkpoint_seconds)  # fmt: skip
     averager = [EpochAverage(run_dir.average_path, epochs=epochs, count=average_last)] if average_last else []
     # the epoch's end, in order: the app's scores and records, its average, then the checkpoint (the commit)
-    epoch_end = [*callbacks, *tensorboard(run_dir.tensorboard_dir), *averager, recorder]
+    synced = replica_statistics(model)  # first: the scores and saves see the averaged statistics
+    epoch_end = [*synced, *callbacks, *tensorboard(run_dir.tensorboard_dir), *averager, recorder]
     shown = [EpochProgress(train, epochs)] if verbose else []  # after the records, before a stop
 
     def run(first: int, last: int, skip: int, *extra: keras.callbacks.Callback) -> None:
