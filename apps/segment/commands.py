@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from dldemo.apps.segment.recipes import PRESETS, TTA_SCALES
+from dldemo.apps.segment.recipes import ENCODERS, PRESETS, TTA_SCALES
 from dldemo.shared.options import (
     apply_options,
     bench_options,
@@ -47,10 +47,10 @@ recipe_options = apply_options(
         ),
         click.option(
             "--encoder",
-            type=click.Choice(("squeezenet", "scratch")),
+            type=click.Choice(ENCODERS),
             default=None,
-            help="SqueezeNet v1.1 with ImageNet weights, or a small encoder trained from scratch "
-            "(preset default).",
+            help="SqueezeNet v1.1 or EfficientNet-Lite0 with ImageNet weights, or a small encoder trained "
+            "from scratch (preset default).",
         ),
         learning_rate_option,
         init_weights_option("ImageNet"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+ENCODERS = ("squeezenet", "efficientnet-lite0", "scratch")  # ImageNet's two, or trained from scratch
 TTA_SCALES = (0.75, 1.0, 1.25)  # chosen on CamVid val: +2.3 mIoU over one pass, 1.5x wider did not pay
 
 
@@ -20,7 +21,7 @@ class Recipe:
     learning_rate: float
     class_weight_power: float  # median frequency balancing exponent: 1 = SegNet's, 0 = unweighted
     val_images: int | None  # validation images scored after every epoch (None = all)
-    encoder: str = "squeezenet"  # or "scratch"
+    encoder: str = "squeezenet"  # one of ENCODERS
     max_images: int | None = None  # cap on training images (the tiny preset)
 
 

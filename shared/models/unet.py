@@ -44,7 +44,8 @@ def scratch_encoder(inputs, widths: list[int]) -> list:
 
 
 def project_taps(taps: list, widths: list[int]) -> list:
-    """SqueezeNet's stride-4/8/16 taps, projected to the decoder widths; None stands in for stride 2."""
+    """An ImageNet encoder's stride-4/8/16 taps, projected to the decoder widths; None stands in for
+    stride 2."""
     return [
         None,
         *(

@@ -12,6 +12,12 @@ from dldemo.apps.segment.model import build_segmenter, custom_objects
 from dldemo.apps.segment.predict import Segmenter, overlay, paint
 from dldemo.shared.data import dataset_path
 from dldemo.shared.errors import UserError
+from dldemo.shared.models.efficientnet_lite import DATASET as LITE0_DATASET
+from dldemo.shared.models.efficientnet_lite import (
+    efficientnet_lite0,
+    feature_taps,
+    load_efficientnet_lite0_weights,
+)
 from dldemo.shared.models.squeezenet import (
     WEIGHTS_FILE,
     CaffePreprocess,
@@ -39,7 +45,7 @@ def build(encoder: str) -> keras.Model:
         return build_segmenter(NUM_CLASSES, width=8, encoder=encoder)
 
 
-@pytest.fixture(params=["squeezenet", "scratch"])
+@pytest.fixture(params=["squeezenet", "efficientnet-lite0", "scratch"])
 def segmenter_model(request) -> keras.Model:
     return build(request.param)
 
@@ -111,6 +117,28 @@ def test_imagenet_weights_load_into_the_segmenter_encoder():
                 np.testing.assert_array_equal(got, want)
     for got, want in zip(model.get_layer("head").get_weights(), head_before, strict=True):
         np.testing.assert_array_equal(got, want)  # the decoder keeps its own initialisation
+
+
+def test_lite0_segmenter_keeps_the_trunk_up_to_stride_16_only():
+    names = {layer.name for layer in build("efficientnet-lite0").layers}
+    assert {"stride4", "stride8", "stride16", "block10_project_conv"} <= names
+    assert not names & {"stride32", "head_conv", "block11_expand_conv"}  # unused: not computed
+
+
+@pytest.mark.dataset
+def test_lite0_imagenet_weights_give_the_classifiers_stride_16_features():
+    try:
+        folder = dataset_path(LITE0_DATASET)
+    except UserError as error:
+        pytest.skip(f"EfficientNet-Lite0 weights not installed: {error}")
+    model = build("efficientnet-lite0")
+    load_efficientnet_lite0_weights(model, folder)
+    classifier = efficientnet_lite0()
+    load_efficientnet_lite0_weights(classifier, folder)
+    images = rgb_images((1, 64, 96, 3)).astype(np.float32)
+    ours = keras.Model(model.inputs, model.get_layer("stride16").output).predict_on_batch(images)
+    theirs = keras.Model(classifier.inputs, feature_taps(classifier)[16]).predict_on_batch(images)
+    np.testing.assert_allclose(ours, theirs, atol=1e-4)
 
 
 @pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")  # saved before any step
