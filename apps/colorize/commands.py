@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from dldemo.apps.colorize.recipes import PRESETS
+from dldemo.apps.colorize.recipes import ENCODERS, PRESETS
 from dldemo.shared.options import (
     bench_options,
     eval_options,
@@ -27,6 +27,13 @@ rebalance_option = click.option(
     type=click.FloatRange(0.0, 1.0),
     default=None,
     help="Class rebalancing lambda (Zhang et al. eq. 4): 0.5 as in the paper, 1.0 = none (preset default).",
+)
+encoder_option = click.option(
+    "--encoder",
+    type=click.Choice(ENCODERS),
+    default=None,
+    help="SqueezeNet v1.1 or EfficientNet-Lite0 with ImageNet weights, or a small encoder trained from "
+    "scratch (preset default).",
 )
 temperature_option = click.option(
     "--temperature",
@@ -52,6 +59,7 @@ def run(source, output, max_frames, weights, temperature):
 @train_options(PRESETS, PRESET_HELP)
 @loss_option
 @rebalance_option
+@encoder_option
 def train(**options):
     """Train a colorizer on any folder of colour photos (default: the shipped recipe's datasets)."""
     from dldemo.apps.colorize import training
@@ -105,6 +113,7 @@ def evaluate(data, split, weights, as_json, temperature, limit, sweep):
 @record_options(PRESETS, PRESET_HELP)
 @loss_option
 @rebalance_option
+@encoder_option
 @panel_images_option
 def record(output, panel_images, **options):
     """Train while recording [grey | colorized | original] of fixed validation photos after every epoch."""

@@ -1,8 +1,9 @@
 """The colorize network: a U-Net that sees L and predicts colour at a quarter of the resolution.
 
 Colour varies slowly, so the decoder stops at 1/4 resolution (as in Zhang et al. 2016); the app upsamples
-the predicted ab and recombines it with the full-resolution L. Two encoders: a small one trained from
-scratch, and SqueezeNet v1.1 with ImageNet weights (which knows what grass and sky look like). Two heads:
+the predicted ab and recombines it with the full-resolution L. Three encoders: a small one trained from
+scratch, and SqueezeNet v1.1 or EfficientNet-Lite0 (its blocks up to stride 16) with ImageNet weights,
+which know what grass and sky look like, fed the grey image in all three channels. Two heads:
 - "classification": logits over the quantized ab classes (decoded with the annealed mean);
 - "regression": ab / 110 directly (the L2 baseline, which tends to sepia).
 """
@@ -12,6 +13,8 @@ from __future__ import annotations
 import keras
 from keras import layers, ops
 
+from dldemo.apps.colorize.recipes import ENCODERS
+from dldemo.shared.models.efficientnet_lite import efficientnet_lite0_features
 from dldemo.shared.models.squeezenet import caffe_preprocess_grey, squeezenet_features
 from dldemo.shared.models.unet import (
     decode_to_quarter,
@@ -40,14 +43,20 @@ MODEL_NAME = "colorizer"
 def build_colorizer(num_outputs: int, *, width: int = 32, encoder: str = "scratch") -> keras.Model:
     """U-Net on L in [-1, 1] (any size divisible by 16) -> (H/4, W/4, num_outputs) raw outputs.
 
-    The squeezenet encoder starts from random weights here: load ImageNet's with
-    dldemo.shared.models.squeezenet.load_squeezenet_weights before training.
+    The ImageNet encoders start from random weights here: load ImageNet's with ``load_squeezenet_weights``
+    or ``load_efficientnet_lite0_weights`` before training.
     """
+    if encoder not in ENCODERS:
+        raise ValueError(f"unknown encoder {encoder!r}: choose one of {ENCODERS}")
     widths = level_widths(width)
     inputs = keras.Input((None, None, 1), name="lightness")
     if encoder == "squeezenet":
         grey = LightnessToGrey(name="lightness_to_grey")(inputs)
         skips = project_taps(squeezenet_features(caffe_preprocess_grey(grey)), widths)
+    elif encoder == "efficientnet-lite0":
+        grey = LightnessToGrey(name="lightness_to_grey")(inputs)
+        features = efficientnet_lite0_features(layers.Concatenate(name="grey_rgb")([grey, grey, grey]))
+        skips = project_taps([features[4], features[8], features[16]], widths)
     else:
         skips = scratch_encoder(inputs, widths)
     x = decode_to_quarter(skips, widths)

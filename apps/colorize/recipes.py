@@ -8,6 +8,8 @@ from pathlib import Path
 from dldemo.shared.data import dataset_path, list_images
 from dldemo.shared.errors import UserError
 
+ENCODERS = ("squeezenet", "efficientnet-lite0", "scratch")  # ImageNet's two (on the grey image), or none
+
 
 @dataclass(frozen=True)
 class Recipe:
@@ -21,7 +23,7 @@ class Recipe:
     learning_rate: float
     val_images: int  # validation photos scored after every epoch
     max_images: int | None = None  # cap on training photos (the tiny preset)
-    encoder: str = "scratch"  # or "squeezenet": ImageNet weights from the `squeezenet` dataset
+    encoder: str = "scratch"  # one of ENCODERS; the ImageNet ones load their weights from their datasets
     rebalance: float = 0.5  # lambda of Zhang et al. eq. 4: 0.5 in the paper, 1.0 = no rebalancing
 
 

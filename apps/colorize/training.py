@@ -16,6 +16,8 @@ from dldemo.apps.colorize.quantize import ABQuantizer
 from dldemo.apps.colorize.recipes import PRESETS, Recipe, folder_photos, recipe_photos
 from dldemo.shared.data import dataset_path, fit_long_side, load_images
 from dldemo.shared.errors import UserError
+from dldemo.shared.models.efficientnet_lite import DATASET as LITE0_DATASET
+from dldemo.shared.models.efficientnet_lite import load_efficientnet_lite0_weights
 from dldemo.shared.models.squeezenet import WEIGHTS_FILE, load_squeezenet_weights
 from dldemo.shared.train import RunDir, SeededBatches, ValidationScores, fit, start_run
 
@@ -60,6 +62,7 @@ def prepare(
     seed: int,
     loss: str,
     rebalance: float | None = None,
+    encoder: str | None = None,
     mixed_precision: bool = False,
 ) -> Session:
     """Build (or reopen) a run: photos, quantizer prior, model and data, all from the config."""
@@ -67,7 +70,7 @@ def prepare(
         APP,
         presets=PRESETS,
         preset=preset,
-        overrides={"epochs": epochs, "rebalance": rebalance},
+        overrides={"epochs": epochs, "rebalance": rebalance, "encoder": encoder},
         settings={"loss": loss, "data": data},
         seed=seed,
         mixed_precision=mixed_precision,
@@ -97,6 +100,8 @@ def prepare(
         )
         if recipe.encoder == "squeezenet":
             load_squeezenet_weights(model, dataset_path("squeezenet") / WEIGHTS_FILE)
+        elif recipe.encoder == "efficientnet-lite0":
+            load_efficientnet_lite0_weights(model, dataset_path(LITE0_DATASET))
         schedule = keras.optimizers.schedules.CosineDecay(
             recipe.learning_rate, recipe.steps_per_epoch * recipe.epochs, alpha=0.02
         )

@@ -14,6 +14,10 @@ from dldemo.apps.colorize.predict import Colorizer
 from dldemo.apps.colorize.quantize import ABQuantizer
 from dldemo.apps.colorize.recipes import Recipe
 from dldemo.apps.colorize.training import ColorizeBatches
+from dldemo.shared.data import dataset_path
+from dldemo.shared.errors import UserError
+from dldemo.shared.models.efficientnet_lite import DATASET as LITE0_DATASET
+from dldemo.shared.models.efficientnet_lite import freeze_encoder, load_efficientnet_lite0_weights
 
 
 def blob_photo(rng: np.random.Generator, size: int = WORKING_SIDE) -> np.ndarray:
@@ -25,8 +29,15 @@ def blob_photo(rng: np.random.Generator, size: int = WORKING_SIDE) -> np.ndarray
     return lab_to_rgb(lab.astype(np.float32))
 
 
-@pytest.mark.parametrize("loss", ["classification", "regression"])
-def test_colorizer_learns_colour_from_lightness(loss):
+@pytest.mark.parametrize(
+    ("loss", "encoder"),
+    [
+        ("classification", "scratch"),
+        ("regression", "scratch"),
+        pytest.param("classification", "efficientnet-lite0", marks=pytest.mark.dataset),
+    ],
+)
+def test_colorizer_learns_colour_from_lightness(loss, encoder):
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
     train = [blob_photo(rng) for _ in range(16)]
@@ -37,7 +48,13 @@ def test_colorizer_learns_colour_from_lightness(loss):
     quantizer = None
     if loss == "classification":
         quantizer = ABQuantizer.create(ab_prior(train, ABQuantizer.create()))
-    model = build_colorizer(quantizer.num_bins if quantizer else 2, width=recipe.width)
+    model = build_colorizer(quantizer.num_bins if quantizer else 2, width=recipe.width, encoder=encoder)
+    if encoder == "efficientnet-lite0":  # ImageNet's features, frozen: the decoder learns on them
+        try:
+            load_efficientnet_lite0_weights(model, dataset_path(LITE0_DATASET))
+        except UserError as error:
+            pytest.skip(f"EfficientNet-Lite0 weights not installed: {error}")
+        assert freeze_encoder(model) > 0
     model.compile(
         keras.optimizers.Adam(recipe.learning_rate),
         loss=rebalanced_cross_entropy if quantizer else "mean_squared_error",
