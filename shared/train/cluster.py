@@ -147,7 +147,7 @@ def local_model(model: keras.Model) -> Iterator[keras.Model]:
     pictures on each process's own data."""
     import keras
 
-    if _cluster is None:
+    if process_count() == 1:
         yield model
         return
     with _outside_the_cluster():
