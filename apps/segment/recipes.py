@@ -49,6 +49,7 @@ PRESETS = {
         learning_rate=5e-4,
         class_weight_power=0.5,
         val_images=None,
+        encoder="efficientnet-lite0",  # +4.4 val mIoU over SqueezeNet on this recipe (README)
     ),
     "gpu": Recipe(
         crop=(352, 480),
@@ -60,5 +61,6 @@ PRESETS = {
         learning_rate=1e-3,
         class_weight_power=0.5,
         val_images=None,
+        encoder="efficientnet-lite0",
     ),
 }

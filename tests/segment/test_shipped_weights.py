@@ -24,9 +24,10 @@ def test_shipped_model_segments_camvid_val_scenes():
         pytest.skip(f"needs CamVid under DLDEMO_DATA: {missing}")
     segmenter = Segmenter.from_preset()
     assert segmenter.labels == CAMVID
+    assert segmenter.model.get_layer("stride16")  # the EfficientNet-Lite0 encoder
     scores = evaluate_split(segmenter, split, limit=12)
     assert scores["pixel_accuracy"] > 0.8
-    assert scores["miou"] > 45
+    assert scores["miou"] > 67  # 69.8 on these 12 frames; the SqueezeNet model shipped before: 66.1
     assert scores["per_class_iou"]["Road"] > 0.8 and scores["per_class_iou"]["Sky"] > 0.8
 
 
