@@ -14,9 +14,6 @@ from dldemo.apps.colorize.predict import Colorizer
 from dldemo.apps.colorize.quantize import ABQuantizer
 from dldemo.apps.colorize.recipes import Recipe
 from dldemo.apps.colorize.training import ColorizeBatches
-from dldemo.shared.data import dataset_path
-from dldemo.shared.errors import UserError
-from dldemo.shared.models.efficientnet_lite import DATASET as LITE0_DATASET
 from dldemo.shared.models.efficientnet_lite import freeze_encoder, load_efficientnet_lite0_weights
 
 
@@ -37,7 +34,7 @@ def blob_photo(rng: np.random.Generator, size: int = WORKING_SIDE) -> np.ndarray
         pytest.param("classification", "efficientnet-lite0", marks=pytest.mark.dataset),
     ],
 )
-def test_colorizer_learns_colour_from_lightness(loss, encoder):
+def test_colorizer_learns_colour_from_lightness(loss, encoder, request):
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
     train = [blob_photo(rng) for _ in range(16)]
@@ -50,10 +47,7 @@ def test_colorizer_learns_colour_from_lightness(loss, encoder):
         quantizer = ABQuantizer.create(ab_prior(train, ABQuantizer.create()))
     model = build_colorizer(quantizer.num_bins if quantizer else 2, width=recipe.width, encoder=encoder)
     if encoder == "efficientnet-lite0":  # ImageNet's features, frozen: the decoder learns on them
-        try:
-            load_efficientnet_lite0_weights(model, dataset_path(LITE0_DATASET))
-        except UserError as error:
-            pytest.skip(f"EfficientNet-Lite0 weights not installed: {error}")
+        load_efficientnet_lite0_weights(model, request.getfixturevalue("lite0_weights"))
         assert freeze_encoder(model) > 0
     model.compile(
         keras.optimizers.Adam(recipe.learning_rate),

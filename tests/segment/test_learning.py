@@ -17,9 +17,6 @@ from dldemo.apps.segment.metrics import ConfusionMatrix
 from dldemo.apps.segment.model import build_segmenter, custom_objects
 from dldemo.apps.segment.predict import Segmenter
 from dldemo.apps.segment.recipes import Recipe
-from dldemo.shared.data import dataset_path
-from dldemo.shared.errors import UserError
-from dldemo.shared.models.efficientnet_lite import DATASET as LITE0_DATASET
 from dldemo.shared.models.efficientnet_lite import freeze_encoder, load_efficientnet_lite0_weights
 
 SHAPES = LabelSpace.with_default_colours(["background", "red thing", "green thing"])
@@ -64,7 +61,7 @@ def shapes_pair(rng: np.random.Generator, size: int = 48, void_class: int = IGNO
 @pytest.mark.parametrize(
     "encoder", ["scratch", pytest.param("efficientnet-lite0", marks=pytest.mark.dataset)]
 )
-def test_segmenter_learns_shapes_by_colour(encoder):
+def test_segmenter_learns_shapes_by_colour(encoder, request):
     keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
     train = [shapes_pair(rng) for _ in range(32)]
@@ -84,10 +81,7 @@ def test_segmenter_learns_shapes_by_colour(encoder):
     with fast_random_init():
         model = build_segmenter(SHAPES.num_classes, width=recipe.width, encoder=encoder)
     if encoder == "efficientnet-lite0":  # ImageNet's features, frozen: the decoder learns on them
-        try:
-            load_efficientnet_lite0_weights(model, dataset_path(LITE0_DATASET))
-        except UserError as error:
-            pytest.skip(f"EfficientNet-Lite0 weights not installed: {error}")
+        load_efficientnet_lite0_weights(model, request.getfixturevalue("lite0_weights"))
         assert freeze_encoder(model) > 0
     model.compile(keras.optimizers.Adam(recipe.learning_rate), loss=MaskedCrossEntropy())
     segmenter = Segmenter(model, SHAPES)

@@ -12,7 +12,6 @@ from dldemo.apps.segment.model import build_segmenter, custom_objects
 from dldemo.apps.segment.predict import Segmenter, overlay, paint
 from dldemo.shared.data import dataset_path
 from dldemo.shared.errors import UserError
-from dldemo.shared.models.efficientnet_lite import DATASET as LITE0_DATASET
 from dldemo.shared.models.efficientnet_lite import (
     efficientnet_lite0,
     feature_taps,
@@ -126,11 +125,8 @@ def test_lite0_segmenter_keeps_the_trunk_up_to_stride_16_only():
 
 
 @pytest.mark.dataset
-def test_lite0_imagenet_weights_give_the_classifiers_stride_16_features():
-    try:
-        folder = dataset_path(LITE0_DATASET)
-    except UserError as error:
-        pytest.skip(f"EfficientNet-Lite0 weights not installed: {error}")
+def test_lite0_imagenet_weights_give_the_classifiers_stride_16_features(lite0_weights):
+    folder = lite0_weights
     model = build("efficientnet-lite0")
     load_efficientnet_lite0_weights(model, folder)
     classifier = efficientnet_lite0()
