@@ -64,25 +64,44 @@ PRESETS = {
 
 
 def recipe_photos(root: str | None) -> tuple[list[Path], list[Path]]:
-    """The shipped model's data: CamVid train, BSDS500 train and the Flickr8k photos outside its dev/test
-    lists for training; BSDS500 val (never trained on) for validation."""
+    """The shipped model's data.
+
+    Training: CamVid train, BSDS500 train and every Flickr8k photo outside its dev and test lists (about
+    6,100). Validation: BSDS500 val and Flickr8k dev, alternating, so the first N photos hold both.
+    """
     flickr = dataset_path("flickr8k", root)
-    held_out = set()
-    for name in ("Flickr_8k.devImages.txt", "Flickr_8k.testImages.txt"):
-        held_out |= set((flickr / "text" / name).read_text().split())
+    photos = _flickr8k_photos(flickr)
+    dev, test = (
+        set((flickr / "text" / f"Flickr_8k.{s}Images.txt").read_text().split()) for s in ("dev", "test")
+    )
     train = (
         list_images(dataset_path("bsds500", root) / "train")
         + list_images(dataset_path("camvid", root) / "train" / "images")
-        + [p for p in list_images(_full_size(flickr)) if p.name not in held_out]
+        + [path for name, path in photos.items() if name not in dev | test]
     )
-    return train, list_images(dataset_path("bsds500", root) / "val")
+    bsds_val = list_images(dataset_path("bsds500", root) / "val")
+    flickr_dev = [path for name, path in photos.items() if name in dev]
+    return train, _alternate(bsds_val, flickr_dev)
 
 
-def _full_size(flickr: Path) -> Path:
-    """Flickr8k's full-size photos: the reference copy's ``images/`` or a full fetch's folder."""
-    return next(
-        (flickr / f for f in ("images", "Flicker8k_Dataset") if (flickr / f).is_dir()), flickr / "images"
-    )
+def _flickr8k_photos(flickr: Path) -> dict[str, Path]:
+    """Every Flickr8k photo by file name: the full-size copy where there is one (the reference copy's
+    ``images/`` or a full fetch's folder), else the 224x224 one of ``images224/`` (squashed to square;
+    colour survives the squash)."""
+    folders = [flickr / f for f in ("images224", "images", "Flicker8k_Dataset") if (flickr / f).is_dir()]
+    if not folders:
+        raise UserError(f"{flickr} has no photos: run 'dldemo data fetch flickr8k'")
+    found: dict[str, Path] = {}
+    for folder in folders:  # later folders (full size) replace earlier ones (224 px)
+        found.update((path.name, path) for path in list_images(folder))
+    return dict(sorted(found.items()))
+
+
+def _alternate(first: list[Path], second: list[Path]) -> list[Path]:
+    """first[0], second[0], first[1], second[1], ... then the rest of the longer list."""
+    merged = [path for pair in zip(first, second, strict=False) for path in pair]
+    shorter = min(len(first), len(second))
+    return merged + first[shorter:] + second[shorter:]
 
 
 def folder_photos(folder: str) -> tuple[list[Path], list[Path]]:

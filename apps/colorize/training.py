@@ -83,7 +83,10 @@ def prepare(
     train_paths, val_paths = folder_photos(config["data"]) if config["data"] else recipe_photos(None)
     if recipe.max_images:
         train_paths = train_paths[: recipe.max_images]
-    photos = [fit_long_side(im, WORKING_SIDE, enlarge=True) for im in load_images(train_paths)]
+    photos = [
+        fit_long_side(im, WORKING_SIDE, enlarge=True)
+        for im in load_images(train_paths, label="colorize: reading photos")
+    ]
     train_images = keep_colour_images(photos)
     if not train_images:
         raise UserError("no colour photos left to train on (all were black-and-white or sepia)")

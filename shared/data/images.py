@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dldemo.shared.errors import UserError
+from dldemo.shared.progress import progress
 
 if TYPE_CHECKING:
     import numpy as np
@@ -70,8 +71,11 @@ def read_image(path: str | os.PathLike[str]) -> np.ndarray:
         raise UserError(f"cannot decode image {path}: pass a PNG, JPEG, BMP, WebP or TIFF file") from None
 
 
-def load_images(paths: Iterable[str | os.PathLike[str]], *, max_side: int | None = None) -> list[np.ndarray]:
-    """Read every image, downscaled so its long side is at most ``max_side`` (if given).
+def load_images(
+    paths: Iterable[str | os.PathLike[str]], *, max_side: int | None = None, label: str | None = None
+) -> list[np.ndarray]:
+    """Read every image, downscaled so its long side is at most ``max_side`` (if given); with a ``label``,
+    a progress bar shows the reading.
 
     Unreadable files are skipped with one warning; UserError if none of them can be read.
     """
@@ -79,7 +83,7 @@ def load_images(paths: Iterable[str | os.PathLike[str]], *, max_side: int | None
         raise UserError(f"max_side must be a positive number of pixels, got {max_side}")
     paths = list(paths)
     images, bad = [], []
-    for path in paths:
+    for path in progress(paths, label=label, unit="image") if label else paths:
         try:
             image = read_image(path)
         except UserError:
