@@ -14,7 +14,7 @@ from dldemo.shared.options import (
     train_options,
 )
 
-PRESET_HELP = "tiny: seconds (tests); cpu: the shipped recipe (about 42 min on 2 cores); gpu: a longer one."
+PRESET_HELP = "tiny: seconds (tests); cpu: the shipped recipe (about 30 min on 2 cores); gpu: a longer one."
 loss_option = click.option(
     "--loss",
     type=click.Choice(("classification", "regression")),

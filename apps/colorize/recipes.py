@@ -39,14 +39,14 @@ PRESETS = {
         max_images=24,
     ),
     "cpu": Recipe(
-        crop=128,
+        crop=176,  # as Zhang et al.; over 128 px: +0.13 dB and more colour on val (README)
         width=32,
         batch_size=16,
         steps_per_epoch=200,
         epochs=10,
         learning_rate=5e-4,
         val_images=25,
-        encoder="squeezenet",
+        encoder="efficientnet-lite0",  # +0.51 dB over SqueezeNet, same data and budget (README)
         rebalance=0.9,
     ),
     "gpu": Recipe(
@@ -57,7 +57,7 @@ PRESETS = {
         epochs=30,
         learning_rate=5e-4,
         val_images=100,
-        encoder="squeezenet",
+        encoder="efficientnet-lite0",
         rebalance=0.9,
     ),
 }
