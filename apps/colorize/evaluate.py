@@ -18,6 +18,7 @@ from dldemo.apps.colorize.data import MIN_CHROMA, keep_colour_images
 from dldemo.apps.colorize.lab import combine, grey_lab, lab_to_rgb, rgb_to_lab
 from dldemo.apps.colorize.metrics import colorfulness, psnr, ssim, ssim_fits, summarize
 from dldemo.apps.colorize.quantize import annealed_mean, gamut_bins
+from dldemo.apps.colorize.recipes import FLICKR8K_FULL_SIZE
 from dldemo.shared.data import dataset_path, fit_long_side, list_images
 from dldemo.shared.errors import UserError
 from dldemo.shared.progress import progress
@@ -44,7 +45,7 @@ class Split:
         return photos
 
 
-FLICKR8K_PHOTOS = "images|Flicker8k_Dataset"  # full-size photos: the reference copy's, or a full fetch's
+FLICKR8K_PHOTOS = "|".join(FLICKR8K_FULL_SIZE)  # the full-size photos only
 SPLITS = {
     "bsds500-val": Split("bsds500", "val"),
     "bsds500-train": Split("bsds500", "train"),

@@ -8,6 +8,7 @@ from pathlib import Path
 from dldemo.shared.data import dataset_path, list_images
 from dldemo.shared.errors import UserError
 
+FLICKR8K_FULL_SIZE = ("images", "Flicker8k_Dataset")  # the reference copy's folder, a full fetch's
 ENCODERS = ("squeezenet", "efficientnet-lite0", "scratch")  # ImageNet's two (on the grey image), or none
 
 
@@ -74,10 +75,11 @@ def recipe_photos(root: str | None) -> tuple[list[Path], list[Path]]:
     dev, test = (
         set((flickr / "text" / f"Flickr_8k.{s}Images.txt").read_text().split()) for s in ("dev", "test")
     )
+    held_out = dev | test
     train = (
         list_images(dataset_path("bsds500", root) / "train")
         + list_images(dataset_path("camvid", root) / "train" / "images")
-        + [path for name, path in photos.items() if name not in dev | test]
+        + [path for name, path in photos.items() if name not in held_out]
     )
     bsds_val = list_images(dataset_path("bsds500", root) / "val")
     flickr_dev = [path for name, path in photos.items() if name in dev]
@@ -88,10 +90,8 @@ def _flickr8k_photos(flickr: Path) -> dict[str, Path]:
     """Every Flickr8k photo by file name: the full-size copy where there is one (the reference copy's
     ``images/`` or a full fetch's folder), else the 224x224 one of ``images224/`` (squashed to square;
     colour survives the squash)."""
-    folders = [flickr / f for f in ("images224", "images", "Flicker8k_Dataset") if (flickr / f).is_dir()]
-    if not folders:
-        raise UserError(f"{flickr} has no photos: run 'dldemo data fetch flickr8k'")
-    found: dict[str, Path] = {}
+    folders = [flickr / f for f in ("images224", *FLICKR8K_FULL_SIZE) if (flickr / f).is_dir()]
+    found: dict[str, Path] = {}  # dataset_path checked that one of the folders is there
     for folder in folders:  # later folders (full size) replace earlier ones (224 px)
         found.update((path.name, path) for path in list_images(folder))
     return dict(sorted(found.items()))

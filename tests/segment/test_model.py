@@ -126,11 +126,10 @@ def test_lite0_segmenter_keeps_the_trunk_up_to_stride_16_only():
 
 @pytest.mark.dataset
 def test_lite0_imagenet_weights_give_the_classifiers_stride_16_features(lite0_weights):
-    folder = lite0_weights
     model = build("efficientnet-lite0")
-    load_efficientnet_lite0_weights(model, folder)
+    load_efficientnet_lite0_weights(model, lite0_weights)
     classifier = efficientnet_lite0()
-    load_efficientnet_lite0_weights(classifier, folder)
+    load_efficientnet_lite0_weights(classifier, lite0_weights)
     images = rgb_images((1, 64, 96, 3)).astype(np.float32)
     ours = keras.Model(model.inputs, model.get_layer("stride16").output).predict_on_batch(images)
     theirs = keras.Model(classifier.inputs, feature_taps(classifier)[16]).predict_on_batch(images)
