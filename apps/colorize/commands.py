@@ -8,6 +8,8 @@ from dldemo.apps.colorize.recipes import ENCODERS, PRESETS
 from dldemo.shared.options import (
     bench_options,
     eval_options,
+    init_weights_option,
+    learning_rate_option,
     panel_images_option,
     record_options,
     run_options,
@@ -60,6 +62,8 @@ def run(source, output, max_frames, weights, temperature):
 @loss_option
 @rebalance_option
 @encoder_option
+@learning_rate_option
+@init_weights_option("ImageNet")
 def train(**options):
     """Train a colorizer on any folder of colour photos (default: the shipped recipe's datasets)."""
     from dldemo.apps.colorize import training

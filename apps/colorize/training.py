@@ -18,6 +18,7 @@ from dldemo.shared.data import dataset_path, fit_long_side, load_images
 from dldemo.shared.errors import UserError
 from dldemo.shared.models.efficientnet_lite import DATASET as LITE0_DATASET
 from dldemo.shared.models.efficientnet_lite import load_efficientnet_lite0_weights
+from dldemo.shared.models.loading import resolve_weights
 from dldemo.shared.models.squeezenet import WEIGHTS_FILE, load_squeezenet_weights
 from dldemo.shared.train import RunDir, SeededBatches, ValidationScores, fit, start_run
 
@@ -63,15 +64,25 @@ def prepare(
     loss: str,
     rebalance: float | None = None,
     encoder: str | None = None,
+    learning_rate: float | None = None,
+    init_weights: str | None = None,
     mixed_precision: bool = False,
 ) -> Session:
-    """Build (or reopen) a run: photos, quantizer prior, model and data, all from the config."""
+    """Build (or reopen) a run: photos, quantizer prior, model and data, all from the config.
+
+    `init_weights` (a .keras file or run) goes on training a colorizer with a fresh optimizer and schedule.
+    """
     start = start_run(
         APP,
         presets=PRESETS,
         preset=preset,
-        overrides={"epochs": epochs, "rebalance": rebalance, "encoder": encoder},
-        settings={"loss": loss, "data": data},
+        overrides={
+            "epochs": epochs,
+            "rebalance": rebalance,
+            "encoder": encoder,
+            "learning_rate": learning_rate,
+        },
+        settings={"loss": loss, "data": data, "init_weights": str(init_weights) if init_weights else None},
         seed=seed,
         mixed_precision=mixed_precision,
         run_dir=run_dir,
@@ -98,13 +109,7 @@ def prepare(
     if start.resumed:
         model = start.load_checkpoint({"rebalanced_cross_entropy": rebalanced_cross_entropy})
     else:
-        model = build_colorizer(
-            quantizer.num_bins if quantizer else 2, width=recipe.width, encoder=recipe.encoder
-        )
-        if recipe.encoder == "squeezenet":
-            load_squeezenet_weights(model, dataset_path("squeezenet") / WEIGHTS_FILE)
-        elif recipe.encoder == "efficientnet-lite0":
-            load_efficientnet_lite0_weights(model, dataset_path(LITE0_DATASET))
+        model = initial_model(config["init_weights"], quantizer.num_bins if quantizer else 2, recipe)
         schedule = keras.optimizers.schedules.CosineDecay(
             recipe.learning_rate, recipe.steps_per_epoch * recipe.epochs, alpha=0.02
         )
@@ -118,6 +123,26 @@ def prepare(
         f"{config['loss']} loss, run {run.path}"
     )
     return Session(run, model, batches, val_images, epochs=recipe.epochs, resumed=start.resumed)
+
+
+def initial_model(init_weights: str | None, outputs: int, recipe: Recipe) -> keras.Model:
+    """The trained colorizer to go on training, or a new one (its encoder with ImageNet weights)."""
+    if init_weights:
+        model = Colorizer.from_preset(init_weights).model
+        if model.output_shape[-1] != outputs:
+            raise UserError(
+                f"{init_weights} has {model.output_shape[-1]} outputs but this loss needs {outputs}: "
+                "start from a colorizer trained with the same --loss"
+            )
+        print(f"colorize: going on from {resolve_weights(init_weights, app=APP)} "
+              f"({model.count_params() / 1e6:.2f} M parameters)")  # fmt: skip
+        return model
+    model = build_colorizer(outputs, width=recipe.width, encoder=recipe.encoder)
+    if recipe.encoder == "squeezenet":
+        load_squeezenet_weights(model, dataset_path("squeezenet") / WEIGHTS_FILE)
+    elif recipe.encoder == "efficientnet-lite0":
+        load_efficientnet_lite0_weights(model, dataset_path(LITE0_DATASET))
+    return model
 
 
 def train(session: Session, callbacks=()) -> list[dict]:

@@ -151,6 +151,26 @@ def test_resume_continues_a_run(photo_folder, tmp_path):
     assert rows[1]["step"] == 2 * rows[0]["step"]
 
 
+def test_init_weights_goes_on_from_the_given_colorizer(trained_run, photo_folder, tmp_path, capsys):
+    from dldemo.apps.colorize.model import build_colorizer
+    from dldemo.apps.colorize.predict import Colorizer
+
+    start = Colorizer.from_preset(trained_run).model.get_layer("head").get_weights()[0]
+    run = tmp_path / "again"
+    args = ("train", "colorize", "--preset", "tiny", "--data", photo_folder, "--epochs", 1)
+    assert dldemo(*args, "--init-weights", trained_run, "--learning-rate", 1e-9, "--run-dir", run) == 0
+    assert json.loads((run / "config.json").read_text())["init_weights"] == str(trained_run)
+    assert f"colorize: going on from {trained_run / 'best.keras'} (" in capsys.readouterr().out
+    tuned = Colorizer.from_preset(run / "checkpoint.keras").model.get_layer("head").get_weights()[0]
+    np.testing.assert_allclose(tuned, start, atol=1e-5)  # a vanishing learning rate keeps the start
+
+    regression = tmp_path / "regression.keras"
+    build_colorizer(2, width=8).save(regression)
+    assert dldemo(*args, "--init-weights", regression, "--run-dir", tmp_path / "bad") == 2
+    assert "has 2 outputs but this loss needs" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()
+
+
 def test_unknown_app_lists_the_apps(capsys):
     assert dldemo("run", "nope") == 2
     err = capsys.readouterr().err
