@@ -43,17 +43,24 @@ temperature_option = click.option(
     default=None,
     help="Annealed-mean temperature (default: the value saved with the weights).",
 )
+chroma_gain_option = click.option(
+    "--chroma-gain",
+    type=click.FloatRange(min=0.1, max=4),
+    default=None,
+    help="Multiply the predicted colour (ab) by this (default: the value saved with the weights).",
+)
 
 
 @click.command("colorize")
 @run_options
 @temperature_option
-def run(source, output, max_frames, weights, temperature):
+@chroma_gain_option
+def run(source, output, max_frames, weights, temperature, chroma_gain):
     """Colorize the bundled photos, a webcam, a video, images or a folder."""
     from dldemo.apps.colorize.live import run_colorize
     from dldemo.apps.colorize.predict import Colorizer
 
-    colorizer = Colorizer.from_preset(weights, temperature)
+    colorizer = Colorizer.from_preset(weights, temperature, chroma_gain)
     run_colorize(colorizer, source=source, output=output, max_frames=max_frames)
 
 
@@ -77,6 +84,7 @@ def train(**options):
 @click.command("colorize")
 @eval_options
 @temperature_option
+@chroma_gain_option
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Score only the first N images.")
 @click.option(
     "--sweep",
@@ -84,7 +92,7 @@ def train(**options):
     metavar="T1,T2,...",
     help="Score several annealed-mean temperatures (one forward pass per photo), to choose T.",
 )
-def evaluate(data, split, weights, as_json, temperature, limit, sweep):
+def evaluate(data, split, weights, as_json, temperature, chroma_gain, limit, sweep):
     """PSNR, grey-baseline PSNR, SSIM and colourfulness ratio on a folder of colour photos.
 
     --data DIR scores every image in DIR; otherwise --split picks a dataset split under the data root
@@ -101,7 +109,7 @@ def evaluate(data, split, weights, as_json, temperature, limit, sweep):
     from dldemo.shared.data import load_images
     from dldemo.shared.report import print_report
 
-    colorizer = Colorizer.from_preset(weights, temperature)
+    colorizer = Colorizer.from_preset(weights, temperature, chroma_gain)
     label, paths = evaluation_photos(data, split)
     photos = load_images(paths[:limit])
     if sweep:
@@ -109,7 +117,12 @@ def evaluate(data, split, weights, as_json, temperature, limit, sweep):
         print_report({"split": label, "sweep": rows}, as_json, summary=[sweep_line(row) for row in rows])
         return
     temperature = colorizer.temperature if colorizer.mode == "classification" else None
-    settings = {"split": label, "mode": colorizer.mode, "temperature": temperature}
+    settings = {
+        "split": label,
+        "mode": colorizer.mode,
+        "temperature": temperature,
+        "chroma_gain": colorizer.chroma_gain,
+    }
     print_report({**settings, **evaluate(colorizer, photos)}, as_json)
 
 

@@ -82,7 +82,8 @@ def parse_temperatures(text: str) -> list[float]:
 def sweep_line(row: dict) -> str:
     """One temperature of a sweep, as a line."""
     return (
-        f"T={row['temperature']:<5g} psnr {row['psnr']:.2f} (grey {row['psnr_gray']:.2f})  "
+        f"T={row['temperature']:<5g} chroma x{row['chroma_gain']:g}  "
+        f"psnr {row['psnr']:.2f} (grey {row['psnr_gray']:.2f})  "
         f"ssim {format_value(row['ssim'])}  colourfulness ratio {row['colorfulness_ratio']:.3f}"
     )
 
@@ -126,7 +127,8 @@ def score_image(original: np.ndarray, colorized: np.ndarray) -> dict[str, float 
 
 
 def sweep_temperatures(colorizer, images: Iterable[np.ndarray], temperatures: list[float]) -> list[dict]:
-    """Dataset metrics at each annealed-mean temperature, from one forward pass per photo."""
+    """Dataset metrics at each annealed-mean temperature (ab x the colorizer's chroma gain), from one
+    forward pass per photo."""
     if colorizer.mode != "classification":
         raise UserError("--sweep needs classification weights; regression has no temperature")
     photos, counts = scorable(images)
@@ -136,9 +138,10 @@ def sweep_temperatures(colorizer, images: Iterable[np.ndarray], temperatures: li
         logits = colorizer.predict_logits(image)
         lightness = rgb_to_lab(image)[..., 0]
         for temperature in temperatures:
-            ab = annealed_mean(logits, centres, temperature)
+            ab = annealed_mean(logits, centres, temperature) * colorizer.chroma_gain
             rows[temperature].append(score_image(image, combine(lightness, ab)))
-    return [{"temperature": t, **summarize(rows[t]), **counts} for t in temperatures]
+    gain = colorizer.chroma_gain
+    return [{"temperature": t, "chroma_gain": gain, **summarize(rows[t]), **counts} for t in temperatures]
 
 
 def evaluate(colorizer, images: Iterable[np.ndarray]) -> dict[str, float | int | None]:

@@ -20,7 +20,8 @@ def run_colorize(colorizer, *, source: str | None, output: str | None, max_frame
     def process(frame: np.ndarray) -> tuple[np.ndarray, list[str]]:
         coloured = colorizer.colorize(frame)
         panel = side_by_side([greyed(frame), coloured, frame], ["grey input", "colorized", "original"])
-        return panel, [f"{colorizer.mode}, T={colorizer.temperature:g}, model at {WORKING_SIDE}px"]
+        settings = f"T={colorizer.temperature:g}, chroma x{colorizer.chroma_gain:g}"
+        return panel, [f"{colorizer.mode}, {settings}, model at {WORKING_SIDE}px"]
 
     return run_live(
         app="colorize",

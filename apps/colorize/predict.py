@@ -17,6 +17,7 @@ from dldemo.shared.models.loading import load_preset
 from dldemo.shared.models.unet import DOWNSAMPLE
 
 DEFAULT_TEMPERATURE = 0.38  # Zhang et al. 2016
+DEFAULT_CHROMA_GAIN = 1.0  # the predicted ab as they are
 PAD_MULTIPLE = 4 * DOWNSAMPLE  # few distinct input shapes, so compiled predict functions are reused
 
 
@@ -38,6 +39,7 @@ class Colorizer:
 
     model: keras.Model
     temperature: float = DEFAULT_TEMPERATURE
+    chroma_gain: float = DEFAULT_CHROMA_GAIN  # ab x this: colour back that averaging washed out
 
     @property
     def mode(self) -> str:
@@ -47,9 +49,14 @@ class Colorizer:
         self._build_decoder()
 
     @classmethod
-    def from_preset(cls, weights: str | Path | None = None, temperature: float | None = None) -> Colorizer:
-        """The shipped colorizer, a run's or a .keras file's; the decoding temperature defaults to the one
-        saved beside the model."""
+    def from_preset(
+        cls,
+        weights: str | Path | None = None,
+        temperature: float | None = None,
+        chroma_gain: float | None = None,
+    ) -> Colorizer:
+        """The shipped colorizer, a run's or a .keras file's; the decoding temperature and chroma gain
+        default to the ones saved beside the model."""
         from dldemo.apps.colorize.losses import rebalanced_cross_entropy
         from dldemo.apps.colorize.model import MODEL_NAME, LightnessToGrey
 
@@ -62,10 +69,16 @@ class Colorizer:
                 "LightnessToGrey": LightnessToGrey,
             },
         )
-        saved = loaded.setting("temperature", (int, float), DEFAULT_TEMPERATURE)
-        if not saved > 0:  # also NaN: decoding would divide by it
-            raise loaded.bad_setting("temperature", saved, "a positive number")
-        return cls(loaded.model, saved if temperature is None else temperature)
+        saved = {}
+        for name, default in (("temperature", DEFAULT_TEMPERATURE), ("chroma_gain", DEFAULT_CHROMA_GAIN)):
+            saved[name] = loaded.setting(name, (int, float), default)
+            if not saved[name] > 0:  # also NaN: decoding would divide by it or lose every colour
+                raise loaded.bad_setting(name, saved[name], "a positive number")
+        return cls(
+            loaded.model,
+            saved["temperature"] if temperature is None else temperature,
+            saved["chroma_gain"] if chroma_gain is None else chroma_gain,
+        )
 
     def _build_decoder(self) -> None:
         outputs = self.model.outputs[0]
@@ -73,6 +86,7 @@ class Colorizer:
             ab = layers.Rescaling(AB_SCALE, name="ab")(outputs)
         else:
             ab = AnnealedMean(gamut_bins(), self.temperature, name="ab")(outputs)
+        ab = layers.Rescaling(self.chroma_gain, name="chroma_gain")(ab)
         self._decoder = keras.Model(self.model.inputs, ab, name="colorize_decoder")
 
     def predict_ab(self, rgb: np.ndarray) -> np.ndarray:

@@ -73,7 +73,12 @@ def test_eval_of_a_one_pixel_photo_has_no_ssim_and_no_nan(trained_run, tmp_path,
 
 @pytest.mark.parametrize(
     ("name", "text"),
-    [("w.json", '{"temperature": "hot"}'), ("w.json", '{"temperature": 0}'), ("config.json", "[" * 100_000)],
+    [
+        ("w.json", '{"temperature": "hot"}'),
+        ("w.json", '{"temperature": 0}'),
+        ("w.json", '{"chroma_gain": -1}'),
+        ("config.json", "[" * 100_000),
+    ],
 )
 def test_bad_settings_beside_the_weights_are_a_one_line_error(
     trained_run, photo_folder, tmp_path, capsys, name, text
@@ -85,6 +90,24 @@ def test_bad_settings_beside_the_weights_are_a_one_line_error(
     assert dldemo("run", "colorize", "--weights", weights, *args) == 2
     err = capsys.readouterr().err
     assert str(tmp_path / name) in err and len(err.strip().splitlines()) == 1
+
+
+def test_chroma_gain_scales_the_predicted_colour_and_is_read_beside_the_weights(
+    trained_run, photo_folder, tmp_path
+):
+    from dldemo.apps.colorize.predict import Colorizer
+
+    photo = read_image(photo_folder / "photo00.png")
+    plain = Colorizer.from_preset(trained_run).predict_ab(photo)
+    assert Colorizer.from_preset(trained_run).chroma_gain == 1.0
+    stronger = Colorizer.from_preset(trained_run, chroma_gain=1.5).predict_ab(photo)
+    np.testing.assert_allclose(stronger, 1.5 * plain, rtol=1e-5, atol=1e-4)
+    weights = tmp_path / "w.keras"
+    shutil.copy(trained_run / "best.keras", weights)
+    (tmp_path / "w.json").write_text('{"temperature": 0.5, "chroma_gain": 1.25}')
+    saved = Colorizer.from_preset(weights)
+    assert (saved.temperature, saved.chroma_gain) == (0.5, 1.25)
+    assert Colorizer.from_preset(weights, chroma_gain=2.0).chroma_gain == 2.0
 
 
 def test_run_writes_a_decodable_video_of_the_requested_length(trained_run, photo_folder, tmp_path, capsys):
@@ -205,11 +228,13 @@ def test_corrupt_weights_are_refused(tmp_path, capsys):
 
 def test_temperature_sweep_agrees_with_single_evaluations(trained_run, photo_folder, capsys):
     base = ["eval", "colorize", "--data", photo_folder, "--weights", trained_run, "--json", "--limit", 4]
+    base += ["--chroma-gain", 1.2]
     assert dldemo(*base, "--sweep", "0.2,1.0") == 0
     sweep = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["sweep"]
     for row in sweep:
         assert dldemo(*base, "--temperature", row["temperature"]) == 0
         single = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+        assert single["chroma_gain"] == row["chroma_gain"] == 1.2
         assert single["psnr"] == pytest.approx(row["psnr"], abs=0.02)
         assert single["colorfulness_ratio"] == pytest.approx(row["colorfulness_ratio"], abs=0.01)
     assert sweep[0]["colorfulness_ratio"] != pytest.approx(sweep[1]["colorfulness_ratio"], abs=1e-4)
