@@ -43,8 +43,8 @@ MODEL_NAME = "colorizer"
 def build_colorizer(num_outputs: int, *, width: int = 32, encoder: str = "scratch") -> keras.Model:
     """U-Net on L in [-1, 1] (any size divisible by 16) -> (H/4, W/4, num_outputs) raw outputs.
 
-    The ImageNet encoders start from random weights here: load ImageNet's with ``load_squeezenet_weights``
-    or ``load_efficientnet_lite0_weights`` before training.
+    The ImageNet encoders start from random weights here: load ImageNet's with
+    ``shared.models.unet.load_imagenet_encoder`` before training.
     """
     if encoder not in ENCODERS:
         raise ValueError(f"unknown encoder {encoder!r}: choose one of {ENCODERS}")

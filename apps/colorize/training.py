@@ -14,12 +14,10 @@ from dldemo.apps.colorize.model import build_colorizer
 from dldemo.apps.colorize.predict import Colorizer
 from dldemo.apps.colorize.quantize import ABQuantizer
 from dldemo.apps.colorize.recipes import PRESETS, Recipe, folder_photos, recipe_photos
-from dldemo.shared.data import dataset_path, fit_long_side, load_images
+from dldemo.shared.data import fit_long_side, load_images
 from dldemo.shared.errors import UserError
-from dldemo.shared.models.efficientnet_lite import DATASET as LITE0_DATASET
-from dldemo.shared.models.efficientnet_lite import load_efficientnet_lite0_weights
 from dldemo.shared.models.loading import resolve_weights
-from dldemo.shared.models.squeezenet import WEIGHTS_FILE, load_squeezenet_weights
+from dldemo.shared.models.unet import load_imagenet_encoder
 from dldemo.shared.train import RunDir, SeededBatches, ValidationScores, fit, start_run
 
 APP = "colorize"
@@ -138,10 +136,7 @@ def initial_model(init_weights: str | None, outputs: int, recipe: Recipe) -> ker
               f"({model.count_params() / 1e6:.2f} M parameters)")  # fmt: skip
         return model
     model = build_colorizer(outputs, width=recipe.width, encoder=recipe.encoder)
-    if recipe.encoder == "squeezenet":
-        load_squeezenet_weights(model, dataset_path("squeezenet") / WEIGHTS_FILE)
-    elif recipe.encoder == "efficientnet-lite0":
-        load_efficientnet_lite0_weights(model, dataset_path(LITE0_DATASET))
+    load_imagenet_encoder(model, recipe.encoder)
     return model
 
 

@@ -28,8 +28,8 @@ MODEL_NAME = "segmenter"
 def build_segmenter(num_classes: int, *, width: int = 32, encoder: str = "squeezenet") -> keras.Model:
     """RGB 0-255 (sides divisible by 16) -> (H, W, num_classes) logits.
 
-    The ImageNet encoders start from random weights here: load ImageNet's with ``load_squeezenet_weights``
-    or ``load_efficientnet_lite0_weights`` before training.
+    The ImageNet encoders start from random weights here: load ImageNet's with
+    ``shared.models.unet.load_imagenet_encoder`` before training.
     """
     if encoder not in ENCODERS:
         raise ValueError(f"unknown encoder {encoder!r}: choose one of {ENCODERS}")

@@ -15,12 +15,9 @@ from dldemo.apps.segment.losses import MaskedCrossEntropy, class_frequencies, me
 from dldemo.apps.segment.model import build_segmenter, custom_objects
 from dldemo.apps.segment.predict import Segmenter, overlay
 from dldemo.apps.segment.recipes import PRESETS, Recipe
-from dldemo.shared.data import dataset_path
 from dldemo.shared.errors import UserError
-from dldemo.shared.models.efficientnet_lite import DATASET as LITE0_DATASET
-from dldemo.shared.models.efficientnet_lite import load_efficientnet_lite0_weights
 from dldemo.shared.models.loading import resolve_weights
-from dldemo.shared.models.squeezenet import WEIGHTS_FILE, load_squeezenet_weights
+from dldemo.shared.models.unet import load_imagenet_encoder
 from dldemo.shared.train import RunDir, SeededBatches, ValidationScores, fit, start_run
 
 APP = "segment"
@@ -147,10 +144,7 @@ def initial_model(init_weights: str | None, labels: LabelSpace, recipe: Recipe, 
               f"({model.count_params() / 1e6:.2f} M parameters, {labels.num_classes} classes)")  # fmt: skip
         return model
     model = build_segmenter(labels.num_classes, width=recipe.width, encoder=recipe.encoder)
-    if recipe.encoder == "squeezenet":
-        load_squeezenet_weights(model, dataset_path("squeezenet") / WEIGHTS_FILE)
-    elif recipe.encoder == "efficientnet-lite0":
-        load_efficientnet_lite0_weights(model, dataset_path(LITE0_DATASET))
+    load_imagenet_encoder(model, recipe.encoder)
     return model
 
 

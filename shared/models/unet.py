@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from keras import layers
 
+from dldemo.shared.data import dataset_path
+from dldemo.shared.models.efficientnet_lite import DATASET, load_efficientnet_lite0_weights
+from dldemo.shared.models.squeezenet import WEIGHTS_FILE, load_squeezenet_weights
+
 DOWNSAMPLE = 16  # input sides must be multiples of this
 OUTPUT_STRIDE = 4  # the decoder stops at a quarter of the input resolution
 
@@ -68,3 +72,12 @@ def decode_to_quarter(skips: list, widths: list[int]):
         x = layers.Add(name=f"up{level}_skip")([x, skips[level - 1]])
         x = conv_block(x, widths[level - 1], name=f"up{level}")
     return x
+
+
+def load_imagenet_encoder(model, encoder: str) -> None:
+    """Load ImageNet weights from their datasets into a U-Net's encoder: "squeezenet" or
+    "efficientnet-lite0" ("scratch" has none to load)."""
+    if encoder == "squeezenet":
+        load_squeezenet_weights(model, dataset_path("squeezenet") / WEIGHTS_FILE)
+    elif encoder == "efficientnet-lite0":
+        load_efficientnet_lite0_weights(model, dataset_path(DATASET))
