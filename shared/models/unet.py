@@ -6,6 +6,7 @@ Encoders give features at strides 2, 4, 8 and 16; the decoder adds DeepLab-style
 
 from __future__ import annotations
 
+import keras
 from keras import layers
 
 from dldemo.shared.data import dataset_path
@@ -74,7 +75,7 @@ def decode_to_quarter(skips: list, widths: list[int]):
     return x
 
 
-def load_imagenet_encoder(model, encoder: str) -> None:
+def load_imagenet_encoder(model: keras.Model, encoder: str) -> None:
     """Load ImageNet weights from their datasets into a U-Net's encoder: "squeezenet" or
     "efficientnet-lite0" ("scratch" has none to load)."""
     if encoder == "squeezenet":
