@@ -37,6 +37,12 @@ encoder_option = click.option(
     help="SqueezeNet v1.1 or EfficientNet-Lite0 with ImageNet weights, or a small encoder trained from "
     "scratch (preset default).",
 )
+frozen_encoder_option = click.option(
+    "--frozen-encoder/--fine-tuned-encoder",
+    default=None,
+    help="Keep EfficientNet-Lite0's ImageNet weights and statistics and train only the decoder, or train "
+    "the encoder too (preset default).",
+)
 temperature_option = click.option(
     "--temperature",
     type=click.FloatRange(min=0.01, max=10),
@@ -69,6 +75,7 @@ def run(source, output, max_frames, weights, temperature, chroma_gain):
 @loss_option
 @rebalance_option
 @encoder_option
+@frozen_encoder_option
 @learning_rate_option
 @init_weights_option("ImageNet")
 def train(**options):
@@ -131,6 +138,7 @@ def evaluate(data, split, weights, as_json, temperature, chroma_gain, limit, swe
 @loss_option
 @rebalance_option
 @encoder_option
+@frozen_encoder_option
 @panel_images_option
 def record(output, panel_images, **options):
     """Train while recording [grey | colorized | original] of fixed validation photos after every epoch."""

@@ -26,6 +26,7 @@ class Recipe:
     max_images: int | None = None  # cap on training photos (the tiny preset)
     encoder: str = "scratch"  # one of ENCODERS; the ImageNet ones load their weights from their datasets
     rebalance: float = 0.5  # lambda of Zhang et al. eq. 4: 0.5 in the paper, 1.0 = no rebalancing
+    frozen_encoder: bool = False  # EfficientNet-Lite0 kept as ImageNet left it: only the decoder learns
 
 
 PRESETS = {

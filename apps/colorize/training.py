@@ -16,6 +16,7 @@ from dldemo.apps.colorize.quantize import ABQuantizer
 from dldemo.apps.colorize.recipes import PRESETS, Recipe, folder_photos, recipe_photos
 from dldemo.shared.data import fit_long_side, load_images
 from dldemo.shared.errors import UserError
+from dldemo.shared.models.efficientnet_lite import freeze_encoder
 from dldemo.shared.models.loading import resolve_weights
 from dldemo.shared.models.unet import load_imagenet_encoder
 from dldemo.shared.train import RunDir, SeededBatches, ValidationScores, fit, start_run
@@ -62,6 +63,7 @@ def prepare(
     loss: str,
     rebalance: float | None = None,
     encoder: str | None = None,
+    frozen_encoder: bool | None = None,
     learning_rate: float | None = None,
     init_weights: str | None = None,
     mixed_precision: bool = False,
@@ -78,6 +80,7 @@ def prepare(
             "epochs": epochs,
             "rebalance": rebalance,
             "encoder": encoder,
+            "frozen_encoder": frozen_encoder,
             "learning_rate": learning_rate,
         },
         settings={"loss": loss, "data": data, "init_weights": str(init_weights) if init_weights else None},
@@ -88,6 +91,8 @@ def prepare(
         extend={"epochs": epochs},  # a decayed learning rate stays at its final value
     )
     config, recipe = start.config, start.recipe(Recipe)
+    if recipe.frozen_encoder and recipe.encoder != "efficientnet-lite0":
+        raise UserError(f"--frozen-encoder needs --encoder efficientnet-lite0, not {recipe.encoder}")
     start.prepare_devices(recipe.batch_size)
     train_paths, val_paths = folder_photos(config["data"]) if config["data"] else recipe_photos(None)
     if recipe.max_images:
@@ -124,7 +129,8 @@ def prepare(
 
 
 def initial_model(init_weights: str | None, outputs: int, recipe: Recipe) -> keras.Model:
-    """The trained colorizer to go on training, or a new one (its encoder with ImageNet weights)."""
+    """The trained colorizer to go on training, or a new one (its encoder with ImageNet weights); the
+    encoder frozen if the recipe says so."""
     if init_weights:
         model = Colorizer.from_preset(init_weights).model
         if model.output_shape[-1] != outputs:
@@ -134,9 +140,11 @@ def initial_model(init_weights: str | None, outputs: int, recipe: Recipe) -> ker
             )
         print(f"colorize: going on from {resolve_weights(init_weights, app=APP)} "
               f"({model.count_params() / 1e6:.2f} M parameters)")  # fmt: skip
-        return model
-    model = build_colorizer(outputs, width=recipe.width, encoder=recipe.encoder)
-    load_imagenet_encoder(model, recipe.encoder)
+    else:
+        model = build_colorizer(outputs, width=recipe.width, encoder=recipe.encoder)
+        load_imagenet_encoder(model, recipe.encoder)
+    if recipe.frozen_encoder and not freeze_encoder(model):
+        raise UserError(f"{init_weights} has no EfficientNet-Lite0 encoder to freeze: drop --frozen-encoder")
     return model
 
 

@@ -245,3 +245,45 @@ def test_a_start_without_its_data_leaves_no_run_folder(tmp_path, monkeypatch, ca
     assert dldemo("train", "colorize", "--preset", "cpu", "--run-dir", tmp_path / "run") == 2
     assert "dldemo data fetch" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.dataset
+def test_frozen_encoder_keeps_imagenet_weights_through_training_and_resume(
+    photo_folder, tmp_path, lite0_weights
+):
+    from dldemo.apps.colorize.predict import Colorizer
+
+    run = tmp_path / "frozen"
+    args = (
+        "train",
+        "colorize",
+        "--preset",
+        "tiny",
+        "--data",
+        photo_folder,
+        "--encoder",
+        "efficientnet-lite0",
+    )
+    assert dldemo(*args, "--frozen-encoder", "--epochs", 1, "--run-dir", run) == 0
+    assert json.loads((run / "config.json").read_text())["recipe"]["frozen_encoder"] is True
+    assert dldemo("train", "colorize", "--resume", run, "--epochs", 2) == 0
+
+    fresh = tmp_path / "fresh"  # the same start, trained 0 steps further: ImageNet's encoder, a new decoder
+    assert dldemo(*args, "--frozen-encoder", "--epochs", 1, "--learning-rate", 1e-9, "--run-dir", fresh) == 0
+    trained, start = (Colorizer.from_preset(r / "checkpoint.keras").model for r in (run, fresh))
+    encoder = [layer.name for layer in trained.layers if layer.name.startswith(("stem_", "block"))]
+    assert len(encoder) > 60
+    for name in encoder:  # weights and BatchNorm statistics alike
+        pairs = zip(trained.get_layer(name).get_weights(), start.get_layer(name).get_weights(), strict=True)
+        for after, before in pairs:
+            np.testing.assert_array_equal(after, before)
+    assert not np.allclose(
+        trained.get_layer("head").get_weights()[0], start.get_layer("head").get_weights()[0]
+    )
+
+
+def test_frozen_encoder_needs_efficientnet(photo_folder, tmp_path, capsys):
+    args = ("train", "colorize", "--preset", "tiny", "--data", photo_folder, "--frozen-encoder")
+    assert dldemo(*args, "--run-dir", tmp_path / "run") == 2
+    assert "--frozen-encoder needs --encoder efficientnet-lite0, not scratch" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
