@@ -140,6 +140,8 @@ def initial_model(init_weights: str | None, outputs: int, recipe: Recipe) -> ker
             )
         print(f"colorize: going on from {resolve_weights(init_weights, app=APP)} "
               f"({model.count_params() / 1e6:.2f} M parameters)")  # fmt: skip
+        for layer in model.layers:  # a frozen run's encoder loads frozen: the recipe decides instead
+            layer.trainable = True
     else:
         model = build_colorizer(outputs, width=recipe.width, encoder=recipe.encoder)
         load_imagenet_encoder(model, recipe.encoder)

@@ -248,7 +248,7 @@ def test_a_start_without_its_data_leaves_no_run_folder(tmp_path, monkeypatch, ca
 
 
 @pytest.mark.dataset
-def test_frozen_encoder_keeps_imagenet_weights_through_training_and_resume(
+def test_frozen_encoder_stays_as_imagenet_left_it_and_thaws_without_the_flag(
     photo_folder, tmp_path, lite0_weights
 ):
     from dldemo.apps.colorize.predict import Colorizer
@@ -280,6 +280,11 @@ def test_frozen_encoder_keeps_imagenet_weights_through_training_and_resume(
     assert not np.allclose(
         trained.get_layer("head").get_weights()[0], start.get_layer("head").get_weights()[0]
     )
+
+    tuned = tmp_path / "tuned"  # going on from the frozen run without --frozen-encoder trains the encoder
+    assert dldemo(*args, "--epochs", 1, "--init-weights", run, "--run-dir", tuned) == 0
+    stem = Colorizer.from_preset(tuned / "checkpoint.keras").model.get_layer("stem_conv").get_weights()[0]
+    assert not np.array_equal(stem, start.get_layer("stem_conv").get_weights()[0])
 
 
 def test_frozen_encoder_needs_efficientnet(photo_folder, tmp_path, capsys):
