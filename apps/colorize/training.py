@@ -91,8 +91,6 @@ def prepare(
         extend={"epochs": epochs},  # a decayed learning rate stays at its final value
     )
     config, recipe = start.config, start.recipe(Recipe)
-    if recipe.frozen_encoder and recipe.encoder != "efficientnet-lite0":
-        raise UserError(f"--frozen-encoder needs --encoder efficientnet-lite0, not {recipe.encoder}")
     start.prepare_devices(recipe.batch_size)
     train_paths, val_paths = folder_photos(config["data"]) if config["data"] else recipe_photos(None)
     if recipe.max_images:
@@ -145,8 +143,9 @@ def initial_model(init_weights: str | None, outputs: int, recipe: Recipe) -> ker
     else:
         model = build_colorizer(outputs, width=recipe.width, encoder=recipe.encoder)
         load_imagenet_encoder(model, recipe.encoder)
-    if recipe.frozen_encoder and not freeze_encoder(model):
-        raise UserError(f"{init_weights} has no EfficientNet-Lite0 encoder to freeze: drop --frozen-encoder")
+    if recipe.frozen_encoder and not freeze_encoder(model):  # nothing frozen: no Lite0 encoder in it
+        found = f"{init_weights} has none" if init_weights else f"not {recipe.encoder}"
+        raise UserError(f"--frozen-encoder needs --encoder efficientnet-lite0, {found}")
     return model
 
 
