@@ -1,0 +1,115 @@
+"""Join colorize runs trained on one frozen encoder into one model that runs the encoder once.
+
+    python -m dldemo.apps.colorize.ensemble --output colorizer.keras RUN1 RUN2 RUN3
+
+Each run must come from `dldemo train colorize --frozen-encoder` (any seed or length): their EfficientNet-
+Lite0 encoders are then ImageNet's, bit for bit, and one pass of it feeds every decoder. The decoders'
+logits are averaged, then decoded as one model's (annealed mean at T, chroma gain g). The output is a plain
+colorize ``.keras`` file (``--weights`` of every verb takes it) with its settings in ``<output>.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from dldemo.shared.errors import UserError
+
+if TYPE_CHECKING:
+    import keras
+
+DECODER_TAPS = ("stride4", "stride8", "stride16")  # the encoder features model.py's decoder reads
+
+
+def join_colorizers(weights: Sequence[str | Path]) -> keras.Model:
+    """One classification colorizer from several runs or .keras files with the same frozen encoder.
+
+    UserError if fewer than two are given, one is a regression model or has no Lite0 encoder, or an
+    encoder differs from the first one's.
+    """
+    from dldemo.apps.colorize.predict import Colorizer
+    from dldemo.shared.models.ensemble import same_encoder, shared_encoder_ensemble
+
+    if len(weights) < 2:
+        raise UserError(f"an ensemble joins at least two colorize runs, got {len(weights)}")
+    models = [Colorizer.from_preset(path).model for path in weights]
+    for path, model in zip(weights, models, strict=True):
+        if model.output_shape[-1] == 2:
+            raise UserError(f"{path} is a regression colorizer: an ensemble averages classification logits")
+        if not set(DECODER_TAPS) <= {layer.name for layer in model.layers}:
+            raise UserError(
+                f"{path} has no EfficientNet-Lite0 encoder to share: "
+                "train each run with `dldemo train colorize --frozen-encoder`"
+            )
+    for path, model in zip(weights[1:], models[1:], strict=True):
+        if not same_encoder(models[0], model, DECODER_TAPS):
+            raise UserError(
+                f"{path} has another encoder than {weights[0]}: only runs trained with --frozen-encoder "
+                "share ImageNet's encoder (a fine-tuned run changed its own)"
+            )
+    return shared_encoder_ensemble(models, DECODER_TAPS)
+
+
+@click.command()
+@click.argument("weights", nargs=-1, required=True)
+@click.option(
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The .keras file to write (its settings go to the .json beside it).",
+)
+@click.option(
+    "--temperature",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Annealed-mean temperature saved with the model (default: the app's).",
+)
+@click.option(
+    "--chroma-gain",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Chroma gain saved with the model (default: the app's).",
+)
+def join(
+    weights: tuple[str, ...], output: Path, temperature: float | None, chroma_gain: float | None
+) -> None:
+    """Join colorize runs (WEIGHTS: run folders or .keras files) trained with --frozen-encoder."""
+    from dldemo.shared.models.export import export_compact
+    from dldemo.shared.train.checkpoint import atomic_path
+
+    if output.suffix != ".keras":
+        raise UserError(f"--output {output} must end in .keras")
+    model = join_colorizers(weights)
+    export_compact(model, output)
+    decoding = {"temperature": temperature, "chroma_gain": chroma_gain}
+    settings = {key: value for key, value in decoding.items() if value is not None}
+    settings["ensemble_of"] = [str(path) for path in weights]
+    with atomic_path(output.with_suffix(".json")) as tmp:
+        tmp.write_text(json.dumps(settings, indent=1) + "\n")
+    click.echo(
+        f"colorize: {len(weights)} decoders on one encoder ({model.count_params():,} parameters): {output}"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point: a user error is one line on stderr and exit status 2."""
+    from dldemo.shared.quiet import import_keras_quietly
+
+    import_keras_quietly()
+    try:
+        join.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+    except UserError as error:
+        click.echo(f"dldemo: error: {error}", err=True)
+        sys.exit(2)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+
+
+if __name__ == "__main__":
+    main()

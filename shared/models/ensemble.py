@@ -1,0 +1,64 @@
+"""Several trained decoders on one shared encoder, as one model: the encoder runs once, their outputs average.
+
+Models trained on the same frozen encoder (``efficientnet_lite.freeze_encoder``) hold bit-identical encoder
+weights, so an ensemble of them costs one encoder pass plus one decoder pass per member instead of one
+whole network per member. ``shared_encoder_ensemble`` checks that the encoders really are identical, then
+builds a plain functional model (standard layers only, so it saves and loads in safe mode).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import keras
+import numpy as np
+from keras import layers
+
+
+def shared_encoder_ensemble(
+    members: Sequence[keras.Model], taps: Sequence[str], name: str | None = None
+) -> keras.Model:
+    """One model: the first member's layers up to the layers named ``taps`` (the encoder), then every
+    member's layers after them (nested models ``decoder_1``, ``decoder_2``, ...), their raw outputs
+    averaged (logits, for a classifier). Named ``name``, else as the first member.
+
+    ValueError if there are fewer than two members, a tap is missing, or the encoders differ in any weight
+    (BatchNorm statistics included).
+    """
+    if len(members) < 2:
+        raise ValueError(f"an ensemble needs at least two members, got {len(members)}")
+    first = members[0]
+    for index, member in enumerate(members[1:], start=2):
+        if not same_encoder(first, member, taps):
+            raise ValueError(
+                f"member {index} ({member.name}) has other encoder weights than member 1: "
+                "only decoders trained on the same frozen encoder share it"
+            )
+    features = [first.get_layer(tap).output for tap in taps]
+    outputs = [
+        _decoder(member, taps, name=f"decoder_{index}")(features)
+        for index, member in enumerate(members, start=1)
+    ]
+    averaged = layers.Average(name="average", dtype="float32")(outputs)
+    return keras.Model(first.inputs, averaged, name=name or first.name)
+
+
+def same_encoder(a: keras.Model, b: keras.Model, taps: Sequence[str]) -> bool:
+    """Whether the layers of ``a`` and ``b`` up to ``taps`` hold the same weights, bit for bit."""
+    return _same_weights(_encoder(a, taps), _encoder(b, taps))
+
+
+def _encoder(model: keras.Model, taps: Sequence[str]) -> keras.Model:
+    return keras.Model(model.inputs, [model.get_layer(tap).output for tap in taps])
+
+
+def _decoder(model: keras.Model, taps: Sequence[str], name: str) -> keras.Model:
+    """The layers between ``taps`` and the (first) output, as a model taking the tap outputs."""
+    return keras.Model([model.get_layer(tap).output for tap in taps], model.outputs[0], name=name)
+
+
+def _same_weights(a: keras.Model, b: keras.Model) -> bool:
+    ours, theirs = a.get_weights(), b.get_weights()
+    return len(ours) == len(theirs) and all(
+        x.shape == y.shape and np.array_equal(x, y) for x, y in zip(ours, theirs, strict=True)
+    )

@@ -1,0 +1,60 @@
+"""Decoders on one shared encoder: the encoder runs once, the outputs are the members' mean, safe-mode load."""
+
+import keras
+import numpy as np
+import pytest
+
+from dldemo.shared.models.ensemble import same_encoder, shared_encoder_ensemble
+
+TAPS = ("fine", "coarse")
+
+
+def init(seed: int) -> keras.initializers.Initializer:
+    return keras.initializers.GlorotUniform(seed=seed)
+
+
+def encoder_decoder(seed: int) -> keras.Model:
+    """A two-tap toy: the encoder's weights come from seed 0, the decoder's from ``seed``."""
+    inputs = keras.Input((None, None, 1))
+    fine = keras.layers.Conv2D(4, 3, padding="same", name="fine", kernel_initializer=init(0))(inputs)
+    coarse = keras.layers.Conv2D(4, 3, 2, "same", name="coarse", kernel_initializer=init(1))(fine)
+    mixed = keras.layers.Conv2D(4, 1, name="mix", kernel_initializer=init(seed))(coarse)
+    joined = keras.layers.Concatenate(name="join")([fine, keras.layers.UpSampling2D(name="up")(mixed)])
+    head = keras.layers.Conv2D(3, 1, name="head", kernel_initializer=init(seed + 1))(joined)
+    return keras.Model(inputs, head, name="toy")
+
+
+@pytest.fixture(scope="module")
+def members() -> list[keras.Model]:
+    return [encoder_decoder(seed) for seed in (1, 5, 9)]
+
+
+def test_ensemble_outputs_the_members_mean_and_runs_the_encoder_once(members):
+    ensemble = shared_encoder_ensemble(members, TAPS)
+    x = np.random.default_rng(0).normal(size=(2, 8, 12, 1)).astype("float32")
+    outputs = [np.asarray(member.predict_on_batch(x)) for member in members]
+    assert not np.allclose(outputs[0], outputs[1])  # different decoders
+    np.testing.assert_allclose(ensemble.predict_on_batch(x), np.mean(outputs, axis=0), rtol=1e-5, atol=1e-6)
+    top = [layer.name for layer in ensemble.layers]
+    assert top.count("fine") == 1 and "head" not in top  # one encoder; each head sits in its decoder
+    assert [name for name in top if name.startswith("decoder_")] == ["decoder_1", "decoder_2", "decoder_3"]
+    assert ensemble.name == "toy"
+
+
+def test_ensemble_saves_and_loads_in_safe_mode(members, tmp_path):
+    ensemble = shared_encoder_ensemble(members[:2], TAPS, name="pair")
+    ensemble.save(tmp_path / "pair.keras")
+    loaded = keras.saving.load_model(tmp_path / "pair.keras", safe_mode=True, compile=False)
+    x = np.random.default_rng(1).normal(size=(1, 6, 6, 1)).astype("float32")
+    np.testing.assert_allclose(loaded.predict_on_batch(x), ensemble.predict_on_batch(x), rtol=1e-6)
+    assert loaded.name == "pair"
+
+
+def test_members_with_other_encoder_weights_are_refused(members):
+    other = encoder_decoder(5)
+    other.get_layer("coarse").set_weights([w + 1e-3 for w in other.get_layer("coarse").get_weights()])
+    assert same_encoder(members[0], members[1], TAPS) and not same_encoder(members[0], other, TAPS)
+    with pytest.raises(ValueError, match="member 2 .* other encoder weights"):
+        shared_encoder_ensemble([members[0], other], TAPS)
+    with pytest.raises(ValueError, match="at least two"):
+        shared_encoder_ensemble(members[:1], TAPS)
