@@ -1,4 +1,4 @@
-"""Decoders on one shared encoder: the encoder runs once, the outputs are the members' mean, safe-mode load."""
+"""Decoders on one shared encoder: it runs once, the outputs are the members' mean, and it loads safely."""
 
 import keras
 import numpy as np
