@@ -20,7 +20,8 @@ def shared_encoder_ensemble(
 ) -> keras.Model:
     """One model: the first member's layers up to the layers named ``taps`` (the encoder), then every
     member's layers after them (nested models ``decoder_1``, ``decoder_2``, ...), their raw outputs
-    averaged (logits, for a classifier). Named ``name``, else as the first member.
+    averaged (logits, for a classifier). Named ``name``, else as the first member. The decoders must read
+    the encoder only through the taps.
 
     ValueError if there are fewer than two members, a tap is missing, or the encoders differ in any weight
     (BatchNorm statistics included).
