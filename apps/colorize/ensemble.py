@@ -33,7 +33,7 @@ def join_colorizers(weights: Sequence[str | Path]) -> keras.Model:
     encoder differs from the first one's.
     """
     from dldemo.apps.colorize.predict import Colorizer
-    from dldemo.shared.models.ensemble import same_encoder, shared_encoder_ensemble
+    from dldemo.shared.models.ensemble import EncoderMismatch, shared_encoder_ensemble
 
     if len(weights) < 2:
         raise UserError(f"an ensemble joins at least two colorize runs, got {len(weights)}")
@@ -46,13 +46,13 @@ def join_colorizers(weights: Sequence[str | Path]) -> keras.Model:
                 f"{path} has no EfficientNet-Lite0 encoder to share: "
                 "train each run with `dldemo train colorize --frozen-encoder`"
             )
-    for path, model in zip(weights[1:], models[1:], strict=True):
-        if not same_encoder(models[0], model, DECODER_TAPS):
-            raise UserError(
-                f"{path} has another encoder than {weights[0]}: only runs trained with --frozen-encoder "
-                "share ImageNet's encoder (a fine-tuned run changed its own)"
-            )
-    return shared_encoder_ensemble(models, DECODER_TAPS)
+    try:
+        return shared_encoder_ensemble(models, DECODER_TAPS)
+    except EncoderMismatch as mismatch:
+        raise UserError(
+            f"{weights[mismatch.index - 1]} has another encoder than {weights[0]}: only runs trained with "
+            "--frozen-encoder share ImageNet's encoder (a fine-tuned run changed its own)"
+        ) from None
 
 
 @click.command()

@@ -15,6 +15,17 @@ import numpy as np
 from keras import layers
 
 
+class EncoderMismatch(ValueError):
+    """A member whose encoder differs from the first member's; ``index`` counts members from 1."""
+
+    def __init__(self, index: int, name: str):
+        super().__init__(
+            f"member {index} ({name}) has other encoder weights than member 1: "
+            "only decoders trained on the same frozen encoder share it"
+        )
+        self.index = index
+
+
 def shared_encoder_ensemble(
     members: Sequence[keras.Model], taps: Sequence[str], name: str | None = None
 ) -> keras.Model:
@@ -23,18 +34,15 @@ def shared_encoder_ensemble(
     averaged (logits, for a classifier). Named ``name``, else as the first member. The decoders must read
     the encoder only through the taps.
 
-    ValueError if there are fewer than two members, a tap is missing, or the encoders differ in any weight
-    (BatchNorm statistics included).
+    ValueError if there are fewer than two members or a tap is missing; EncoderMismatch (a ValueError) if
+    an encoder differs in any weight (BatchNorm statistics included).
     """
     if len(members) < 2:
         raise ValueError(f"an ensemble needs at least two members, got {len(members)}")
     first = members[0]
     for index, member in enumerate(members[1:], start=2):
         if not same_encoder(first, member, taps):
-            raise ValueError(
-                f"member {index} ({member.name}) has other encoder weights than member 1: "
-                "only decoders trained on the same frozen encoder share it"
-            )
+            raise EncoderMismatch(index, member.name)
     features = [first.get_layer(tap).output for tap in taps]
     outputs = [
         _decoder(member, taps, name=f"decoder_{index}")(features)
