@@ -3,7 +3,8 @@
     python -m dldemo.apps.colorize.ensemble --output colorizer.keras RUN1 RUN2 RUN3
 
 Each run must come from `dldemo train colorize --frozen-encoder` (any seed or length): their EfficientNet-
-Lite0 encoders are then ImageNet's, bit for bit, and one pass of it feeds every decoder. The decoders'
+Lite0 encoders are then ImageNet's, bit for bit, and one pass of it feeds every decoder. A model joined
+before (the shipped one, say) joins as its decoders, so a new run can be added to it. The decoders'
 logits are averaged, then decoded as one model's (annealed mean at T, chroma gain g). The output is a plain
 colorize ``.keras`` file (``--weights`` of every verb takes it) with its settings in ``<output>.json``.
 """
@@ -91,9 +92,15 @@ def join(
     settings["ensemble_of"] = [str(path) for path in weights]
     with atomic_path(output.with_suffix(".json")) as tmp:
         tmp.write_text(json.dumps(settings, indent=1) + "\n")
-    click.echo(
-        f"colorize: {len(weights)} decoders on one encoder ({model.count_params():,} parameters): {output}"
-    )
+    size = f"{decoder_count(model)} decoders on one encoder ({model.count_params():,} parameters)"
+    click.echo(f"colorize: {size}: {output}")
+
+
+def decoder_count(model: keras.Model) -> int:
+    """How many decoders a joined model averages."""
+    from dldemo.shared.models.ensemble import DECODER_PREFIX
+
+    return sum(layer.name.startswith(DECODER_PREFIX) for layer in model.layers)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -1,9 +1,11 @@
 """Several trained decoders on one shared encoder, as one model: the encoder runs once, their outputs average.
 
 Models trained on the same frozen encoder (``efficientnet_lite.freeze_encoder``) hold bit-identical encoder
-weights, so an ensemble of them costs one encoder pass plus one decoder pass per member instead of one
-whole network per member. ``shared_encoder_ensemble`` checks that the encoders really are identical, then
-builds a plain functional model (standard layers only, so it saves and loads in safe mode).
+weights (at float16 precision once one is exported), so an ensemble of them costs one encoder pass plus one
+decoder pass per member instead of one whole network per member. ``shared_encoder_ensemble`` checks that
+the encoders really are identical, then builds a plain functional model (standard layers only, so it saves
+and loads in safe mode). A member that is itself such an ensemble brings each of its decoders, so a new run
+can join a shipped ensemble.
 """
 
 from __future__ import annotations
@@ -13,6 +15,10 @@ from collections.abc import Sequence
 import keras
 import numpy as np
 from keras import layers
+
+from dldemo.shared.models.export import round_to_float16
+
+DECODER_PREFIX = "decoder_"  # an ensemble's nested decoders: decoder_1, decoder_2, ...
 
 
 class EncoderMismatch(ValueError):
@@ -31,8 +37,9 @@ def shared_encoder_ensemble(
 ) -> keras.Model:
     """One model: the first member's layers up to the layers named ``taps`` (the encoder), then every
     member's layers after them (nested models ``decoder_1``, ``decoder_2``, ...), their raw outputs
-    averaged (logits, for a classifier). Named ``name``, else as the first member. The decoders must read
-    the encoder only through the taps.
+    averaged (logits, for a classifier); an ensemble member contributes each of its decoders, so every
+    decoder weighs the same. Named ``name``, else as the first member. The decoders must read the encoder
+    only through the taps.
 
     ValueError if there are fewer than two members or a tap is missing; EncoderMismatch (a ValueError) if
     an encoder differs in any weight (BatchNorm statistics included).
@@ -44,16 +51,18 @@ def shared_encoder_ensemble(
         if not same_encoder(first, member, taps):
             raise EncoderMismatch(index, member.name)
     features = [first.get_layer(tap).output for tap in taps]
+    decoders = [decoder for member in members for decoder in member_decoders(member, taps)]
     outputs = [
-        _decoder(member, taps, name=f"decoder_{index}")(features)
-        for index, member in enumerate(members, start=1)
+        keras.Model(decoder.inputs, decoder.output, name=f"{DECODER_PREFIX}{index}")(features)
+        for index, decoder in enumerate(decoders, start=1)
     ]
     averaged = layers.Average(name="average", dtype="float32")(outputs)
     return keras.Model(first.inputs, averaged, name=name or first.name)
 
 
 def same_encoder(a: keras.Model, b: keras.Model, taps: Sequence[str]) -> bool:
-    """Whether the layers of ``a`` and ``b`` up to ``taps`` hold the same weights, bit for bit."""
+    """Whether the layers of ``a`` and ``b`` up to ``taps`` hold the same weights, bit for bit once
+    rounded to float16: the precision an exported (shipped) model keeps."""
     return _same_weights(_encoder(a, taps), _encoder(b, taps))
 
 
@@ -61,13 +70,18 @@ def _encoder(model: keras.Model, taps: Sequence[str]) -> keras.Model:
     return keras.Model(model.inputs, [model.get_layer(tap).output for tap in taps])
 
 
-def _decoder(model: keras.Model, taps: Sequence[str], name: str) -> keras.Model:
-    """The layers between ``taps`` and the (first) output, as a model taking the tap outputs."""
-    return keras.Model([model.get_layer(tap).output for tap in taps], model.outputs[0], name=name)
+def member_decoders(model: keras.Model, taps: Sequence[str]) -> list[keras.Model]:
+    """A member's decoders, each a model taking the tap outputs: an ensemble's nested ``decoder_N``
+    models, else the layers between ``taps`` and the (first) output."""
+    nested = [layer for layer in model.layers if layer.name.startswith(DECODER_PREFIX)]
+    if nested and isinstance(model.layers[-1], layers.Average):
+        return nested
+    return [keras.Model([model.get_layer(tap).output for tap in taps], model.outputs[0])]
 
 
 def _same_weights(a: keras.Model, b: keras.Model) -> bool:
     ours, theirs = a.get_weights(), b.get_weights()
     return len(ours) == len(theirs) and all(
-        x.shape == y.shape and np.array_equal(x, y) for x, y in zip(ours, theirs, strict=True)
+        x.shape == y.shape and np.array_equal(round_to_float16(x), round_to_float16(y))
+        for x, y in zip(ours, theirs, strict=True)
     )

@@ -51,6 +51,12 @@ def test_joined_model_averages_the_decoders_and_keeps_the_decoding_settings(memb
     assert np.abs(joined.predict_logits(photo) - mean).max() < 0.01 * spread
     assert joined.model.get_layer("stride16") and joined.model.get_layer("decoder_2")
 
+    grown = tmp_path / "grown.keras"  # a joined model joins as its decoders: here a, b and a again
+    main([str(output), str(members[0]), "--output", str(grown)])
+    assert "3 decoders on one encoder" in capsys.readouterr().out
+    weighted = (2 * logits[0] + logits[1]) / 3
+    assert np.abs(Colorizer.from_preset(grown).predict_logits(photo) - weighted).max() < 0.01 * spread
+
 
 def test_runs_with_another_encoder_are_refused_in_one_line(members, tmp_path, capsys):
     colorizer_file(tmp_path / "fine_tuned.keras", 2)  # its own encoder, as a fine-tuned run has

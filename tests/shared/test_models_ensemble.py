@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from dldemo.shared.models.ensemble import same_encoder, shared_encoder_ensemble
+from dldemo.shared.models.export import round_to_float16
 
 TAPS = ("fine", "coarse")
 
@@ -54,7 +55,26 @@ def test_members_with_other_encoder_weights_are_refused(members):
     other = encoder_decoder(5)
     other.get_layer("coarse").set_weights([w + 1e-3 for w in other.get_layer("coarse").get_weights()])
     assert same_encoder(members[0], members[1], TAPS) and not same_encoder(members[0], other, TAPS)
+    exported = encoder_decoder(5)  # a shipped model keeps its weights at float16 precision
+    exported.set_weights([round_to_float16(w) for w in exported.get_weights()])
+    assert not np.array_equal(exported.get_layer("fine").kernel, members[0].get_layer("fine").kernel)
+    assert same_encoder(members[0], exported, TAPS)
     with pytest.raises(ValueError, match="member 2 .* other encoder weights"):
         shared_encoder_ensemble([members[0], other], TAPS)
     with pytest.raises(ValueError, match="at least two"):
         shared_encoder_ensemble(members[:1], TAPS)
+
+
+def test_an_ensemble_member_brings_each_of_its_decoders(members, tmp_path):
+    pair = shared_encoder_ensemble(members[:2], TAPS, name="pair")
+    pair.save(tmp_path / "pair.keras")
+    loaded = keras.saving.load_model(tmp_path / "pair.keras", safe_mode=True, compile=False)
+    grown = shared_encoder_ensemble([loaded, members[2]], TAPS)
+    x = np.random.default_rng(2).normal(size=(1, 8, 8, 1)).astype("float32")
+    three = shared_encoder_ensemble(members, TAPS)  # each decoder weighs a third, not the pair a half
+    np.testing.assert_allclose(grown.predict_on_batch(x), three.predict_on_batch(x), rtol=1e-5, atol=1e-6)
+    assert [layer.name for layer in grown.layers if layer.name.startswith("decoder_")] == [
+        "decoder_1",
+        "decoder_2",
+        "decoder_3",
+    ]
