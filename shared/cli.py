@@ -6,7 +6,7 @@ import errno
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import click
 
@@ -133,11 +133,16 @@ def _quietly(callback: Callable) -> Callable:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point: user errors and the system errors a user can fix become one line on stderr
+    """Console entry point of `dldemo`."""
+    run_command(cli, argv, prog_name="dldemo")
+
+
+def run_command(command: click.Command, argv: Sequence[str] | None, prog_name: str) -> None:
+    """Run a console command: user errors and the system errors a user can fix become one line on stderr
     (exit status 2); an interrupt exits with 128 + the signal number (130 for Ctrl-C)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow C++ logs; its real errors raise in Python
     try:
-        cli.main(args=argv, prog_name="dldemo", standalone_mode=False)
+        command.main(args=None if argv is None else list(argv), prog_name=prog_name, standalone_mode=False)
     except UserError as error:
         _fail(str(error))
     except OSError as error:

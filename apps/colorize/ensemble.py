@@ -12,7 +12,6 @@ colorize ``.keras`` file (``--weights`` of every verb takes it) with its setting
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -105,17 +104,11 @@ def decoder_count(model: keras.Model) -> int:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: a user error is one line on stderr and exit status 2."""
+    from dldemo.shared.cli import run_command
     from dldemo.shared.quiet import import_keras_quietly
 
     import_keras_quietly()
-    try:
-        join.main(args=list(argv) if argv is not None else None, standalone_mode=False)
-    except UserError as error:
-        click.echo(f"dldemo: error: {error}", err=True)
-        sys.exit(2)
-    except click.ClickException as error:
-        error.show()
-        sys.exit(error.exit_code)
+    run_command(join, argv, prog_name="python -m dldemo.apps.colorize.ensemble")
 
 
 if __name__ == "__main__":
