@@ -22,6 +22,7 @@ from dldemo.shared.data.extract import ArchiveError, safe_extract
 from dldemo.shared.data.registry import DatasetSpec, Source, get_spec
 from dldemo.shared.data.root import ENV_VAR, data_root, dataset_path, not_installed
 from dldemo.shared.errors import UserError
+from dldemo.shared.files import new_file_mode
 
 _CHUNK = 1 << 16
 _TIMEOUT_S = 60
@@ -171,6 +172,7 @@ def _download(src: Source, target: Path, on_bytes: Callable[[int], None]) -> Non
             _check(tmp, src.sha256, src.url)
         elif src.md5:
             _check(tmp, src.md5, src.url, "md5")
+        os.chmod(tmp, new_file_mode())
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)

@@ -18,6 +18,7 @@ from pathlib import Path
 import keras
 
 from dldemo.shared.errors import UserError
+from dldemo.shared.files import new_file_mode
 from dldemo.shared.train.rundir import PARTIAL, STATE_ENTRY
 
 # What keras.saving.load_model raises for a truncated, garbled, foreign or non-Keras file.
@@ -26,7 +27,8 @@ _CORRUPT_ERRORS = (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.B
 
 @contextlib.contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a temporary path in ``path``'s folder; on success it replaces ``path`` in one step.
+    """Yield a temporary path in ``path``'s folder; on success it replaces ``path`` in one step, with
+    the permissions a plain new file gets.
 
     A crash mid-write leaves the old ``path`` untouched; the temporary file is removed (or, after a
     kill, by the next ``RunDir.lock``: its name is ``.<stem>.<random>.partial<suffix>``).
@@ -40,6 +42,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
         yield tmp
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
+        os.chmod(tmp, new_file_mode())
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

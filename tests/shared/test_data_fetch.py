@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
+import os
 import random
 import tarfile
 import urllib.error
@@ -79,6 +80,15 @@ def test_fetch_downloads_checks_and_verifies(tmp_path: Path, plain: DatasetSpec)
     assert not list(folder.rglob("*.part"))
     report = verify_dataset("bsds500", root)
     assert report.passed and report.ok == 2
+
+
+def test_downloads_are_readable_by_other_users(tmp_path: Path, plain: DatasetSpec) -> None:
+    umask = os.umask(0o022)  # a shared data root: not the 0600 of the temporary download
+    try:
+        folder = fetch_dataset("bsds500", tmp_path / "data", progress=False)
+    finally:
+        os.umask(umask)
+    assert {(path.stat().st_mode & 0o777) for path in folder.rglob("*") if path.is_file()} == {0o644}
 
 
 def test_fetch_with_progress_bar(tmp_path: Path, plain: DatasetSpec) -> None:

@@ -55,6 +55,17 @@ def test_crash_mid_write_keeps_the_old_checkpoint(tmp_path, monkeypatch):
     assert RunDir(tmp_path).state() == {"step": 1}
 
 
+def test_saved_files_get_the_permissions_of_a_plain_new_file(tmp_path):
+    umask = os.umask(0o027)  # group may read, others nothing: not mkstemp's 0600
+    try:
+        save_checkpoint(_trained_model(steps=1), tmp_path / "checkpoint.keras", {"epoch": 1})
+        (tmp_path / "plain").touch()
+    finally:
+        os.umask(umask)
+    modes = [(tmp_path / name).stat().st_mode & 0o777 for name in ("checkpoint.keras", "plain")]
+    assert modes == [0o640, 0o640]
+
+
 @pytest.mark.parametrize("damage", ["garbage", "truncated"])
 def test_corrupt_checkpoint_is_a_user_error_naming_the_file(tmp_path, damage):
     path = tmp_path / "checkpoint.keras"
