@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from dldemo.apps.colorize.recipes import ENCODERS, PRESETS
+from dldemo.shared.errors import UserError
 from dldemo.shared.options import (
     bench_options,
     eval_options,
@@ -97,31 +98,45 @@ def train(**options):
     "--sweep",
     default=None,
     metavar="T1,T2,...",
-    help="Score several annealed-mean temperatures (one forward pass per photo), to choose T.",
+    help="Score several annealed-mean temperatures (one forward pass per photo) and name the best by the "
+    "shipped rule (highest PSNR gain at a colourfulness ratio of at least 0.7), to choose T.",
 )
-def evaluate(data, split, weights, as_json, temperature, chroma_gain, limit, sweep):
+@click.option(
+    "--sweep-gains",
+    default=None,
+    metavar="G1,G2,...",
+    help="With --sweep: also sweep chroma gains (every T with every gain).",
+)
+def evaluate(data, split, weights, as_json, temperature, chroma_gain, limit, sweep, sweep_gains):
     """PSNR, grey-baseline PSNR, SSIM and colourfulness ratio on a folder of colour photos.
 
     --data DIR scores every image in DIR; otherwise --split picks a dataset split under the data root
-    (bsds500-val by default; also bsds500-train, camvid-val, camvid-test, flickr8k-dev, flickr8k-test).
+    (bsds500-val by default; also bsds500-train, camvid-val, camvid-test, flickr8k-dev, flickr8k-test),
+    or several, comma-separated (the shipped decoding was chosen on bsds500-val,flickr8k-dev).
     """
     from dldemo.apps.colorize.evaluate import (
+        choose_decoding,
         evaluate,
         evaluation_photos,
-        parse_temperatures,
+        parse_numbers,
+        sweep_decodings,
         sweep_line,
-        sweep_temperatures,
     )
     from dldemo.apps.colorize.predict import Colorizer
     from dldemo.shared.data import load_images
     from dldemo.shared.report import print_report
 
+    if sweep_gains and not sweep:
+        raise UserError("--sweep-gains needs --sweep T1,T2,... (the temperatures to pair them with)")
     colorizer = Colorizer.from_preset(weights, temperature, chroma_gain)
     label, paths = evaluation_photos(data, split)
     photos = load_images(paths[:limit])
     if sweep:
-        rows = sweep_temperatures(colorizer, photos, parse_temperatures(sweep))
-        print_report({"split": label, "sweep": rows}, as_json, summary=[sweep_line(row) for row in rows])
+        gains = parse_numbers(sweep_gains, "--sweep-gains") if sweep_gains else None
+        rows = sweep_decodings(colorizer, photos, parse_numbers(sweep, "--sweep"), gains)
+        chosen = choose_decoding(rows)
+        summary = [sweep_line(row) for row in rows] + [f"chosen: {sweep_line(chosen)}"]
+        print_report({"split": label, "sweep": rows, "chosen": chosen}, as_json, summary=summary)
         return
     temperature = colorizer.temperature if colorizer.mode == "classification" else None
     settings = {

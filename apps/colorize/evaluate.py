@@ -57,33 +57,50 @@ SPLITS = {
 DEFAULT_SPLIT = "bsds500-val"
 
 
+MIN_COLORFULNESS_RATIO = 0.7  # the decoding rule's floor: issue 18's target colourfulness
+
+
 def evaluation_photos(data: str | None, split: str | None) -> tuple[str, list[Path]]:
-    """(label, photos) to score: every image in ``data`` without a split, else the split (under ``data``
-    as the data root, if given)."""
+    """(label, photos) to score: every image in ``data`` without a split, else the split or the
+    comma-separated splits, one after the other (under ``data`` as the data root, if given)."""
     if data and not split:
         return data, list_images(data)
-    name = split or DEFAULT_SPLIT
-    if name not in SPLITS:
-        raise UserError(
-            f"unknown colorize split '{name}': choose one of {', '.join(SPLITS)}, "
-            "or pass --data DIR with any folder of colour photos"
-        )
-    return name, SPLITS[name].photos(data)
+    names = (split or DEFAULT_SPLIT).split(",")
+    for name in names:
+        if name not in SPLITS:
+            raise UserError(
+                f"unknown colorize split '{name}': choose one or more of {', '.join(SPLITS)} "
+                "(comma-separated), or pass --data DIR with any folder of colour photos"
+            )
+    return "+".join(names), [photo for name in names for photo in SPLITS[name].photos(data)]
 
 
-def parse_temperatures(text: str) -> list[float]:
-    """--sweep's comma-separated temperatures."""
+def parse_numbers(text: str, option: str) -> list[float]:
+    """An option's comma-separated numbers (all positive)."""
     try:
-        return [float(t) for t in text.split(",")]
+        numbers = [float(t) for t in text.split(",")]
     except ValueError:
-        raise UserError(f"--sweep takes comma-separated numbers, got {text!r}") from None
+        raise UserError(f"{option} takes comma-separated numbers, got {text!r}") from None
+    if not all(n > 0 for n in numbers):
+        raise UserError(f"{option} takes positive numbers, got {text!r}")
+    return numbers
+
+
+def choose_decoding(rows: list[dict]) -> dict:
+    """The shipped models' rule: the sweep row with the highest PSNR gain over grey among those with a
+    colourfulness ratio of at least MIN_COLORFULNESS_RATIO, else the most colourful row."""
+    colourful = [row for row in rows if row["colorfulness_ratio"] >= MIN_COLORFULNESS_RATIO]
+    if not colourful:
+        return max(rows, key=lambda row: row["colorfulness_ratio"])
+    return max(colourful, key=lambda row: row["psnr"] - row["psnr_gray"])
 
 
 def sweep_line(row: dict) -> str:
-    """One temperature of a sweep, as a line."""
+    """One (temperature, chroma gain) of a sweep, as a line."""
+    gain = row["psnr"] - row["psnr_gray"]
     return (
-        f"T={row['temperature']:<5g} chroma x{row['chroma_gain']:g}  "
-        f"psnr {row['psnr']:.2f} (grey {row['psnr_gray']:.2f})  "
+        f"T={row['temperature']:<5g} chroma x{row['chroma_gain']:<5g} "
+        f"psnr {row['psnr']:.2f} (grey {row['psnr_gray']:.2f}, {gain:+.2f})  "
         f"ssim {format_value(row['ssim'])}  colourfulness ratio {row['colorfulness_ratio']:.3f}"
     )
 
@@ -126,22 +143,29 @@ def score_image(original: np.ndarray, colorized: np.ndarray) -> dict[str, float 
     }
 
 
-def sweep_temperatures(colorizer, images: Iterable[np.ndarray], temperatures: list[float]) -> list[dict]:
-    """Dataset metrics at each annealed-mean temperature (ab x the colorizer's chroma gain), from one
-    forward pass per photo."""
+def sweep_decodings(
+    colorizer, images: Iterable[np.ndarray], temperatures: list[float], gains: list[float] | None = None
+) -> list[dict]:
+    """Dataset metrics at each annealed-mean temperature and chroma gain (default: the colorizer's),
+    from one forward pass per photo."""
     if colorizer.mode != "classification":
         raise UserError("--sweep needs classification weights; regression has no temperature")
     photos, counts = scorable(images)
     centres = gamut_bins()
-    rows: dict[float, list[dict[str, float | None]]] = {t: [] for t in temperatures}
+    gains = gains or [colorizer.chroma_gain]
+    rows: dict[tuple[float, float], list[dict[str, float | None]]] = {
+        (t, g): [] for t in temperatures for g in gains
+    }
     for image in progress(photos, label="colorize: scoring", unit="photo"):
         logits = colorizer.predict_logits(image)
         lightness = rgb_to_lab(image)[..., 0]
         for temperature in temperatures:
-            ab = annealed_mean(logits, centres, temperature) * colorizer.chroma_gain
-            rows[temperature].append(score_image(image, combine(lightness, ab)))
-    gain = colorizer.chroma_gain
-    return [{"temperature": t, "chroma_gain": gain, **summarize(rows[t]), **counts} for t in temperatures]
+            ab = annealed_mean(logits, centres, temperature)
+            for gain in gains:
+                rows[temperature, gain].append(score_image(image, combine(lightness, ab * gain)))
+    return [
+        {"temperature": t, "chroma_gain": g, **summarize(scores), **counts} for (t, g), scores in rows.items()
+    ]
 
 
 def evaluate(colorizer, images: Iterable[np.ndarray]) -> dict[str, float | int | None]:

@@ -8,8 +8,9 @@ import keras
 import numpy as np
 import pytest
 
-from dldemo.apps.colorize.evaluate import greyed
+from dldemo.apps.colorize.evaluate import choose_decoding, evaluation_photos, greyed
 from dldemo.shared.data import read_image
+from dldemo.shared.errors import UserError
 from dldemo.shared.live import read_video_frames
 from tests.cli import dldemo, tensorflow_half_only
 
@@ -226,18 +227,51 @@ def test_corrupt_weights_are_refused(tmp_path, capsys):
     assert "corrupt" in capsys.readouterr().err
 
 
-def test_temperature_sweep_agrees_with_single_evaluations(trained_run, photo_folder, capsys):
+def test_decoding_sweep_agrees_with_single_evaluations_and_names_the_rules_choice(
+    trained_run, photo_folder, capsys
+):
     base = ["eval", "colorize", "--data", photo_folder, "--weights", trained_run, "--json", "--limit", 4]
-    base += ["--chroma-gain", 1.2]
-    assert dldemo(*base, "--sweep", "0.2,1.0") == 0
-    sweep = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["sweep"]
+    assert dldemo(*base, "--sweep", "0.2,1.0", "--sweep-gains", "1,1.3") == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    sweep = report["sweep"]
+    assert [(row["temperature"], row["chroma_gain"]) for row in sweep] == [
+        (0.2, 1), (0.2, 1.3), (1.0, 1), (1.0, 1.3)
+    ]  # fmt: skip
     for row in sweep:
-        assert dldemo(*base, "--temperature", row["temperature"]) == 0
+        assert dldemo(*base, "--temperature", row["temperature"], "--chroma-gain", row["chroma_gain"]) == 0
         single = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-        assert single["chroma_gain"] == row["chroma_gain"] == 1.2
         assert single["psnr"] == pytest.approx(row["psnr"], abs=0.02)
         assert single["colorfulness_ratio"] == pytest.approx(row["colorfulness_ratio"], abs=0.01)
-    assert sweep[0]["colorfulness_ratio"] != pytest.approx(sweep[1]["colorfulness_ratio"], abs=1e-4)
+    assert sweep[0]["colorfulness_ratio"] != pytest.approx(sweep[2]["colorfulness_ratio"], abs=1e-4)
+    assert sweep[1]["colorfulness_ratio"] > sweep[0]["colorfulness_ratio"]  # the gain adds colour
+    assert report["chosen"] == choose_decoding(sweep)
+
+
+def test_the_decoding_rule_prefers_accuracy_among_colourful_rows():
+    row = lambda gain, ratio: {"psnr": 20 + gain, "psnr_gray": 20, "colorfulness_ratio": ratio}  # noqa: E731
+    assert choose_decoding([row(1.7, 0.6), row(1.5, 0.72), row(1.4, 0.8)]) == row(1.5, 0.72)
+    assert choose_decoding([row(1.7, 0.6), row(1.5, 0.65)]) == row(1.5, 0.65)  # none colourful enough
+
+
+@pytest.mark.dataset
+def test_comma_separated_splits_are_scored_one_after_the_other():
+    with pytest.raises(UserError, match="unknown colorize split 'nope'"):
+        evaluation_photos(None, "bsds500-val,nope")
+    try:
+        bsds, flickr = (evaluation_photos(None, name)[1] for name in ("bsds500-val", "flickr8k-dev"))
+    except UserError as missing:
+        pytest.skip(f"needs bsds500 and flickr8k under DLDEMO_DATA: {missing}")
+    label, both = evaluation_photos(None, "bsds500-val,flickr8k-dev")
+    assert label == "bsds500-val+flickr8k-dev" and both == bsds + flickr
+    assert (len(bsds), len(flickr)) == (100, 113)  # the full-size Flickr8k dev photos only
+
+
+def test_a_sweep_needs_positive_numbers_and_gains_need_temperatures(trained_run, photo_folder, capsys):
+    base = ["eval", "colorize", "--data", photo_folder, "--weights", trained_run]
+    assert dldemo(*base, "--sweep", "0.5,0") == 2
+    assert "--sweep takes positive numbers" in capsys.readouterr().err
+    assert dldemo(*base, "--sweep-gains", "1.1") == 2
+    assert "--sweep-gains needs --sweep" in capsys.readouterr().err
 
 
 def test_a_start_without_its_data_leaves_no_run_folder(tmp_path, monkeypatch, capsys):
