@@ -42,7 +42,7 @@ def shared_encoder_ensemble(
     only through the taps.
 
     ValueError if there are fewer than two members or a tap is missing; EncoderMismatch (a ValueError) if
-    an encoder differs in any weight (BatchNorm statistics included).
+    an encoder differs in any weight at float16 precision (BatchNorm statistics included).
     """
     if len(members) < 2:
         raise ValueError(f"an ensemble needs at least two members, got {len(members)}")
