@@ -26,11 +26,12 @@ if TYPE_CHECKING:
 DECODER_TAPS = ("stride4", "stride8", "stride16")  # the encoder features model.py's decoder reads
 
 
-def join_colorizers(weights: Sequence[str | Path]) -> keras.Model:
-    """One classification colorizer from several runs or .keras files with the same frozen encoder.
+def join_colorizers(weights: Sequence[str | Path], keep: Sequence[int] | None = None) -> keras.Model:
+    """One classification colorizer from several runs or .keras files with the same frozen encoder; with
+    ``keep``, only those of their decoders (numbered from 1 in order).
 
-    UserError if fewer than two are given, one is a regression model or has no Lite0 encoder, or an
-    encoder differs from the first one's.
+    UserError if fewer than two are given, one is a regression model or has no Lite0 encoder, an encoder
+    differs from the first one's, or ``keep`` names fewer than two or missing decoders.
     """
     from dldemo.apps.colorize.predict import Colorizer
     from dldemo.shared.models.ensemble import EncoderMismatch, shared_encoder_ensemble
@@ -47,12 +48,14 @@ def join_colorizers(weights: Sequence[str | Path]) -> keras.Model:
                 "train each run with `dldemo train colorize --frozen-encoder`"
             )
     try:
-        return shared_encoder_ensemble(models, DECODER_TAPS)
+        return shared_encoder_ensemble(models, DECODER_TAPS, keep=keep)
     except EncoderMismatch as mismatch:
         raise UserError(
             f"{weights[mismatch.index - 1]} has another encoder than {weights[0]}: only runs trained with "
             "--frozen-encoder share ImageNet's encoder (a fine-tuned run changed its own)"
         ) from None
+    except ValueError as wrong_keep:  # the other checks ran above
+        raise UserError(f"--keep: {wrong_keep}") from None
 
 
 @click.command()
@@ -75,8 +78,18 @@ def join_colorizers(weights: Sequence[str | Path]) -> keras.Model:
     default=None,
     help="Chroma gain saved with the model (default: the app's).",
 )
+@click.option(
+    "--keep",
+    default=None,
+    metavar="N1,N2,...",
+    help="Keep only these decoders, numbered from 1 in order (a joined model counts each of its own).",
+)
 def join(
-    weights: tuple[str, ...], output: Path, temperature: float | None, chroma_gain: float | None
+    weights: tuple[str, ...],
+    output: Path,
+    temperature: float | None,
+    chroma_gain: float | None,
+    keep: str | None,
 ) -> None:
     """Join colorize runs (WEIGHTS: run folders or .keras files) trained with --frozen-encoder."""
     from dldemo.shared.models.export import export_compact
@@ -84,15 +97,25 @@ def join(
 
     if output.suffix != ".keras":
         raise UserError(f"--output {output} must end in .keras")
-    model = join_colorizers(weights)
+    model = join_colorizers(weights, parse_keep(keep) if keep else None)
     export_compact(model, output)
     decoding = {"temperature": temperature, "chroma_gain": chroma_gain}
     settings = {key: value for key, value in decoding.items() if value is not None}
     settings["ensemble_of"] = [str(path) for path in weights]
+    if keep:
+        settings["kept_decoders"] = parse_keep(keep)
     with atomic_path(output.with_suffix(".json")) as tmp:
         tmp.write_text(json.dumps(settings, indent=1) + "\n")
     size = f"{decoder_count(model)} decoders on one encoder ({model.count_params():,} parameters)"
     click.echo(f"colorize: {size}: {output}")
+
+
+def parse_keep(text: str) -> list[int]:
+    """--keep's comma-separated decoder numbers."""
+    try:
+        return [int(number) for number in text.split(",")]
+    except ValueError:
+        raise UserError(f"--keep takes comma-separated decoder numbers, got {text!r}") from None
 
 
 def decoder_count(model: keras.Model) -> int:

@@ -33,16 +33,20 @@ class EncoderMismatch(ValueError):
 
 
 def shared_encoder_ensemble(
-    members: Sequence[keras.Model], taps: Sequence[str], name: str | None = None
+    members: Sequence[keras.Model],
+    taps: Sequence[str],
+    name: str | None = None,
+    keep: Sequence[int] | None = None,
 ) -> keras.Model:
     """One model: the first member's layers up to the layers named ``taps`` (the encoder), then every
     member's layers after them (nested models ``decoder_1``, ``decoder_2``, ...), their raw outputs
     averaged (logits, for a classifier); an ensemble member contributes each of its decoders, so every
-    decoder weighs the same. Named ``name``, else as the first member. The decoders must read the encoder
-    only through the taps.
+    decoder weighs the same. ``keep`` picks some of those decoders by number (from 1, in member order).
+    Named ``name``, else as the first member. The decoders must read the encoder only through the taps.
 
-    ValueError if there are fewer than two members or a tap is missing; EncoderMismatch (a ValueError) if
-    an encoder differs in any weight at float16 precision (BatchNorm statistics included).
+    ValueError if there are fewer than two members or kept decoders, or a tap is missing; EncoderMismatch
+    (a ValueError) if an encoder differs in any weight at float16 precision (BatchNorm statistics
+    included).
     """
     if len(members) < 2:
         raise ValueError(f"an ensemble needs at least two members, got {len(members)}")
@@ -52,12 +56,20 @@ def shared_encoder_ensemble(
             raise EncoderMismatch(index, member.name)
     features = [first.get_layer(tap).output for tap in taps]
     decoders = [decoder for member in members for decoder in member_decoders(member, taps)]
+    if keep is not None:
+        decoders = _kept(decoders, keep)
     outputs = [
         keras.Model(decoder.inputs, decoder.output, name=f"{DECODER_PREFIX}{index}")(features)
         for index, decoder in enumerate(decoders, start=1)
     ]
     averaged = layers.Average(name="average", dtype="float32")(outputs)
     return keras.Model(first.inputs, averaged, name=name or first.name)
+
+
+def _kept(decoders: list[keras.Model], keep: Sequence[int]) -> list[keras.Model]:
+    if len(set(keep)) < 2 or not all(1 <= number <= len(decoders) for number in keep):
+        raise ValueError(f"keep names decoders 1 to {len(decoders)}, at least two of them: got {list(keep)}")
+    return [decoders[number - 1] for number in sorted(set(keep))]
 
 
 def same_encoder(a: keras.Model, b: keras.Model, taps: Sequence[str]) -> bool:

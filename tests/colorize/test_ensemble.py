@@ -57,6 +57,14 @@ def test_joined_model_averages_the_decoders_and_keeps_the_decoding_settings(memb
     weighted = (2 * logits[0] + logits[1]) / 3
     assert np.abs(Colorizer.from_preset(grown).predict_logits(photo) - weighted).max() < 0.01 * spread
 
+    kept = tmp_path / "kept.keras"  # grown's a, b, a and then b: keep the second and third
+    main([str(grown), str(members[1]), "--output", str(kept), "--keep", "2,3"])
+    assert json.loads(kept.with_suffix(".json").read_text())["kept_decoders"] == [2, 3]
+    assert np.abs(Colorizer.from_preset(kept).predict_logits(photo) - mean).max() < 0.01 * spread
+    with pytest.raises(SystemExit):
+        main([str(grown), str(members[1]), "--output", str(kept), "--keep", "2,5"])
+    assert "--keep: keep names decoders 1 to 4" in capsys.readouterr().err
+
 
 def test_runs_with_another_encoder_are_refused_in_one_line(members, tmp_path, capsys):
     colorizer_file(tmp_path / "fine_tuned.keras", 2)  # its own encoder, as a fine-tuned run has

@@ -78,3 +78,13 @@ def test_an_ensemble_member_brings_each_of_its_decoders(members, tmp_path):
         "decoder_2",
         "decoder_3",
     ]
+
+
+def test_keep_picks_decoders_by_number(members):
+    kept = shared_encoder_ensemble(members, TAPS, keep=[3, 1])
+    x = np.random.default_rng(3).normal(size=(1, 8, 8, 1)).astype("float32")
+    outputs = [np.asarray(members[i].predict_on_batch(x)) for i in (0, 2)]
+    np.testing.assert_allclose(kept.predict_on_batch(x), np.mean(outputs, axis=0), rtol=1e-5, atol=1e-6)
+    for wrong in ([1], [1, 4], [0, 2]):
+        with pytest.raises(ValueError, match="keep names decoders 1 to 3"):
+            shared_encoder_ensemble(members, TAPS, keep=wrong)
