@@ -97,13 +97,14 @@ def join(
 
     if output.suffix != ".keras":
         raise UserError(f"--output {output} must end in .keras")
-    model = join_colorizers(weights, parse_keep(keep) if keep else None)
+    kept = parse_keep(keep) if keep else None
+    model = join_colorizers(weights, kept)
     export_compact(model, output)
     decoding = {"temperature": temperature, "chroma_gain": chroma_gain}
     settings = {key: value for key, value in decoding.items() if value is not None}
     settings["ensemble_of"] = [str(path) for path in weights]
-    if keep:
-        settings["kept_decoders"] = parse_keep(keep)
+    if kept:
+        settings["kept_decoders"] = kept
     with atomic_path(output.with_suffix(".json")) as tmp:
         tmp.write_text(json.dumps(settings, indent=1) + "\n")
     size = f"{decoder_count(model)} decoders on one encoder ({model.count_params():,} parameters)"
@@ -120,9 +121,9 @@ def parse_keep(text: str) -> list[int]:
 
 def decoder_count(model: keras.Model) -> int:
     """How many decoders a joined model averages."""
-    from dldemo.shared.models.ensemble import DECODER_PREFIX
+    from dldemo.shared.models.ensemble import member_decoders
 
-    return sum(layer.name.startswith(DECODER_PREFIX) for layer in model.layers)
+    return len(member_decoders(model, DECODER_TAPS))
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -132,15 +132,22 @@ def scorable(images: Iterable[np.ndarray]) -> tuple[list[np.ndarray], dict[str, 
     return colour, counts
 
 
-def score_image(original: np.ndarray, colorized: np.ndarray) -> dict[str, float | None]:
-    """One photo's metrics; its SSIM is None if it is too small for the SSIM window."""
+def score_image(
+    original: np.ndarray, colorized: np.ndarray, reference: dict[str, float] | None = None
+) -> dict[str, float | None]:
+    """One photo's metrics; its SSIM is None if it is too small for the SSIM window. ``reference`` is the
+    photo's ``reference_scores``, when several colorizations of it are scored."""
     return {
         "psnr": psnr(original, colorized),
-        "psnr_gray": psnr(original, greyed(original)),
         "ssim": ssim(original, colorized) if ssim_fits(original) else None,
         "colorfulness": colorfulness(colorized),
-        "colorfulness_original": colorfulness(original),
+        **(reference or reference_scores(original)),
     }
+
+
+def reference_scores(original: np.ndarray) -> dict[str, float]:
+    """What a photo's colorizations are compared with: its grey baseline's PSNR and its own colourfulness."""
+    return {"psnr_gray": psnr(original, greyed(original)), "colorfulness_original": colorfulness(original)}
 
 
 def sweep_decodings(
@@ -158,11 +165,12 @@ def sweep_decodings(
     }
     for image in progress(photos, label="colorize: scoring", unit="photo"):
         logits = colorizer.predict_logits(image)
-        lightness = rgb_to_lab(image)[..., 0]
+        lightness, reference = rgb_to_lab(image)[..., 0], reference_scores(image)
         for temperature in temperatures:
             ab = annealed_mean(logits, centres, temperature)
             for gain in gains:
-                rows[temperature, gain].append(score_image(image, combine(lightness, ab * gain)))
+                colorized = combine(lightness, ab * gain)
+                rows[temperature, gain].append(score_image(image, colorized, reference))
     return [
         {"temperature": t, "chroma_gain": g, **summarize(scores), **counts} for (t, g), scores in rows.items()
     ]
