@@ -30,14 +30,13 @@ def join_colorizers(weights: Sequence[str | Path], keep: Sequence[int] | None = 
     """One classification colorizer from several runs or .keras files with the same frozen encoder; with
     ``keep``, only those of their decoders (numbered from 1 in order).
 
-    UserError if fewer than two are given, one is a regression model or has no Lite0 encoder, an encoder
-    differs from the first one's, or ``keep`` names fewer than two or missing decoders.
+    UserError if they hold fewer than two decoders, one is a regression model or has no Lite0 encoder, an
+    encoder differs from the first one's, or ``keep`` names fewer than two or missing decoders. One joined
+    model alone is enough with ``keep`` (to drop some of its decoders).
     """
     from dldemo.apps.colorize.predict import Colorizer
     from dldemo.shared.models.ensemble import EncoderMismatch, shared_encoder_ensemble
 
-    if len(weights) < 2:
-        raise UserError(f"an ensemble joins at least two colorize runs, got {len(weights)}")
     models = [Colorizer.from_preset(path).model for path in weights]
     for path, model in zip(weights, models, strict=True):
         if model.output_shape[-1] == 2:
@@ -54,8 +53,9 @@ def join_colorizers(weights: Sequence[str | Path], keep: Sequence[int] | None = 
             f"{weights[mismatch.index - 1]} has another encoder than {weights[0]}: only runs trained with "
             "--frozen-encoder share ImageNet's encoder (a fine-tuned run changed its own)"
         ) from None
-    except ValueError as wrong_keep:  # the other checks ran above
-        raise UserError(f"--keep: {wrong_keep}") from None
+    except ValueError as too_few:  # the other checks ran above
+        message = f"--keep: {too_few}" if keep else f"{too_few}: join at least two colorize runs"
+        raise UserError(message) from None
 
 
 @click.command()

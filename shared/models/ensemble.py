@@ -44,12 +44,10 @@ def shared_encoder_ensemble(
     decoder weighs the same. ``keep`` picks some of those decoders by number (from 1, in member order).
     Named ``name``, else as the first member. The decoders must read the encoder only through the taps.
 
-    ValueError if there are fewer than two members or kept decoders, or a tap is missing; EncoderMismatch
-    (a ValueError) if an encoder differs in any weight at float16 precision (BatchNorm statistics
-    included).
+    ValueError if there are fewer than two decoders (kept ones, with ``keep``), or a tap is missing;
+    EncoderMismatch (a ValueError) if an encoder differs in any weight at float16 precision (BatchNorm
+    statistics included).
     """
-    if len(members) < 2:
-        raise ValueError(f"an ensemble needs at least two members, got {len(members)}")
     first = members[0]
     for index, member in enumerate(members[1:], start=2):
         if not same_encoder(first, member, taps):
@@ -58,6 +56,8 @@ def shared_encoder_ensemble(
     decoders = [decoder for member in members for decoder in member_decoders(member, taps)]
     if keep is not None:
         decoders = _kept(decoders, keep)
+    if len(decoders) < 2:
+        raise ValueError(f"an ensemble needs at least two decoders, got {len(decoders)}")
     outputs = [
         keras.Model(decoder.inputs, decoder.output, name=f"{DECODER_PREFIX}{index}")(features)
         for index, decoder in enumerate(decoders, start=1)

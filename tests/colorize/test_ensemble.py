@@ -64,6 +64,10 @@ def test_joined_model_averages_the_decoders_and_keeps_the_decoding_settings(memb
     with pytest.raises(SystemExit):
         main([str(grown), str(members[1]), "--output", str(kept), "--keep", "2,5"])
     assert "--keep: keep names decoders 1 to 4" in capsys.readouterr().err
+    dropped = tmp_path / "dropped.keras"  # one joined model alone: drop some of its decoders
+    main([str(grown), "--output", str(dropped), "--keep", "1,2"])
+    assert "2 decoders on one encoder" in capsys.readouterr().out
+    assert np.abs(Colorizer.from_preset(dropped).predict_logits(photo) - mean).max() < 0.01 * spread
 
 
 def test_runs_with_another_encoder_are_refused_in_one_line(members, tmp_path, capsys):
@@ -77,4 +81,4 @@ def test_runs_with_another_encoder_are_refused_in_one_line(members, tmp_path, ca
     assert not output.exists()
     with pytest.raises(SystemExit):
         main([str(members[0]), "--output", str(output)])
-    assert "at least two" in capsys.readouterr().err
+    assert "at least two decoders, got 1: join at least two colorize runs" in capsys.readouterr().err

@@ -61,7 +61,7 @@ def test_members_with_other_encoder_weights_are_refused(members):
     assert same_encoder(members[0], exported, TAPS)
     with pytest.raises(ValueError, match="member 2 .* other encoder weights"):
         shared_encoder_ensemble([members[0], other], TAPS)
-    with pytest.raises(ValueError, match="at least two"):
+    with pytest.raises(ValueError, match="at least two decoders, got 1"):
         shared_encoder_ensemble(members[:1], TAPS)
 
 
