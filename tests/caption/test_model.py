@@ -14,6 +14,7 @@ from dldemo.apps.caption.model import (
     inference_models,
 )
 from dldemo.apps.caption.recipes import PRESETS
+from dldemo.shared.models.loading import load_keras_model
 
 WORDS = [*SPECIALS, "a", "red", "blue", "circle", "square"]
 
@@ -78,7 +79,7 @@ def test_decoding_step_by_step_equals_teacher_forcing(model):
 def test_a_saved_captioner_loads_whole_in_safe_mode(model, tmp_path):
     path = tmp_path / "captioner.keras"
     model.save(path)
-    loaded = keras.saving.load_model(path, custom_objects=custom_objects(), safe_mode=True)
+    loaded = load_keras_model(path, custom_objects())  # as weights load: safe mode, no training state
     assert loaded.get_layer("vocabulary").words == WORDS
     cnn, original = loaded.get_layer("image_encoder").cnn, model.get_layer("image_encoder").cnn
     for a, b in zip(cnn.get_weights(), original.get_weights(), strict=True):
