@@ -41,10 +41,10 @@ def test_shipped_model_beats_grey_on_validation_photos():
     colorizer = Colorizer.from_preset()
     assert colorizer.model.get_layer("stride16")  # the EfficientNet-Lite0 encoder, run once
     decoders = [layer.name for layer in colorizer.model.layers if layer.name.startswith("decoder_")]
-    assert decoders == ["decoder_1", "decoder_2", "decoder_3"]  # frozen-encoder runs: seeds 0, 2, 3
-    assert (colorizer.temperature, colorizer.chroma_gain) == (0.5, 1.1)  # saved beside it, chosen on val
+    assert decoders == ["decoder_1", "decoder_2", "decoder_3"]  # frozen-encoder runs: seeds 0, 3, 4
+    assert (colorizer.temperature, colorizer.chroma_gain) == (0.5, 1.08)  # saved beside it, chosen on val
     metrics = evaluate(colorizer, load_images(val[:24]))
-    # On these 24 photos (12 BSDS500 val, 12 Flickr8k dev): +1.09 dB and 0.62 (the three decoders shipped
-    # before: +0.95 dB and 0.62; the one-decoder model: +1.00 dB and 0.65; SqueezeNet: +0.06 dB and 0.55)
-    assert metrics["psnr"] - metrics["psnr_gray"] > 0.9
-    assert metrics["colorfulness_ratio"] > 0.57
+    # On these 24 photos (12 BSDS500 val, 12 Flickr8k dev): +1.23 dB and 0.63 (the three decoders shipped
+    # before: +1.09 dB and 0.62; the one-decoder model: +1.00 dB and 0.65; SqueezeNet: +0.06 dB and 0.55)
+    assert metrics["psnr"] - metrics["psnr_gray"] > 1.05
+    assert metrics["colorfulness_ratio"] > 0.58
