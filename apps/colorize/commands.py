@@ -111,8 +111,9 @@ def evaluate(data, split, weights, as_json, temperature, chroma_gain, limit, swe
     """PSNR, grey-baseline PSNR, SSIM and colourfulness ratio on a folder of colour photos.
 
     --data DIR scores every image in DIR; otherwise --split picks a dataset split under the data root
-    (bsds500-val by default; also bsds500-train, camvid-val, camvid-test, flickr8k-dev, flickr8k-test),
-    or several, comma-separated (the shipped decoding was chosen on bsds500-val,flickr8k-dev).
+    (bsds500-val by default; also bsds500-train, camvid-val, camvid-test, flickr8k-dev, flickr8k-test and
+    flickr8k-dev224, the dev photos that flickr8k-dev does not hold, at 224 px), or several,
+    comma-separated (the shipped decoding was chosen on bsds500-val,flickr8k-dev).
     """
     from dldemo.apps.colorize.evaluate import (
         choose_decoding,

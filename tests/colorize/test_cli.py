@@ -266,6 +266,34 @@ def test_comma_separated_splits_are_scored_one_after_the_other():
     assert (len(bsds), len(flickr)) == (100, 113)  # the full-size Flickr8k dev photos only
 
 
+@pytest.mark.dataset
+def test_the_dev224_split_is_unseen_dev_photos_only():
+    from dldemo.apps.colorize.recipes import recipe_photos
+
+    try:
+        unseen = evaluation_photos(None, "flickr8k-dev224")[1]
+        dev = evaluation_photos(None, "flickr8k-dev")[1]
+        train, val = recipe_photos(None)
+    except UserError as missing:
+        pytest.skip(f"needs the reference flickr8k, bsds500 and camvid under DLDEMO_DATA: {missing}")
+    names = {p.name for p in unseen}
+    assert len(unseen) == 887 and all(p.parent.name == "images224" for p in unseen)
+    assert not names & {p.name for p in dev}  # not among the photos the shipped model was chosen on
+    assert not names & {p.name for p in train}  # never trained on
+    assert names <= {p.name for p in val}  # held out as dev photos by the recipe
+
+
+def test_a_split_whose_folder_is_missing_says_which(tmp_path):
+    text = tmp_path / "flickr8k" / "text"
+    text.mkdir(parents=True)
+    for name in ("Flickr8k.token.txt", *(f"Flickr_8k.{s}Images.txt" for s in ("train", "dev", "test"))):
+        (text / name).write_text("a.jpg\n")
+    (tmp_path / "flickr8k" / "images").mkdir()
+    write_rgb(tmp_path / "flickr8k" / "images" / "a.jpg", np.zeros((8, 8, 3), np.uint8))
+    with pytest.raises(UserError, match="has no images224/ folder, which this split reads"):
+        evaluation_photos(str(tmp_path), "flickr8k-dev224")
+
+
 def test_a_sweep_needs_positive_numbers_and_gains_need_temperatures(trained_run, photo_folder, capsys):
     base = ["eval", "colorize", "--data", photo_folder, "--weights", trained_run]
     assert dldemo(*base, "--sweep", "0.5,0") == 2
