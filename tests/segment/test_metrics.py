@@ -58,6 +58,8 @@ def test_matches_a_pixel_loop_reference_over_several_updates():
     assert matrix.class_accuracy() == pytest.approx(expected["class_accuracy"])
 
 
+# Keras keeps its IoU counts as int64, which JAX (without x64) stores as int32 and warns about
+@pytest.mark.filterwarnings("ignore:Explicitly requested dtype int64")
 def test_miou_matches_keras_mean_iou_with_ignore_class():
     rng = np.random.default_rng(1)
     matrix = ConfusionMatrix(5)
