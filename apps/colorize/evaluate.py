@@ -50,7 +50,7 @@ class Split:
             photos = [p for p in photos if p.name in wanted]
         if self.unless_in:
             others = [base / folder for folder in self.unless_in.split("|") if (base / folder).is_dir()]
-            elsewhere = {p.name for folder in others for p in list_images(folder)}
+            elsewhere = {p.name for folder in others for p in folder.iterdir()}  # names only; may be empty
             photos = [p for p in photos if p.name not in elsewhere]
         return photos
 
